@@ -1,0 +1,34 @@
+/** Wire shapes shared by DescribeStream, DescribeStreamSummary, ListShards and ListStreams. */
+import { sequenceString } from './sequence-number.js';
+import type { ShardState, StreamState } from './state.js';
+
+export function shardDescription(shard: ShardState): Record<string, unknown> {
+  return {
+    ShardId: shard.shardId,
+    ParentShardId: shard.parentShardId,
+    AdjacentParentShardId: shard.adjacentParentShardId,
+    HashKeyRange: { StartingHashKey: shard.startingHashKey, EndingHashKey: shard.endingHashKey },
+    SequenceNumberRange: {
+      StartingSequenceNumber: sequenceString({ shardEpochMs: shard.epochMs, shardIndex: shard.index, offset: 0 }),
+      EndingSequenceNumber: shard.endingSequenceNumber,
+    },
+  };
+}
+
+export function enhancedMonitoring(stream: StreamState): Array<Record<string, unknown>> {
+  return [{ ShardLevelMetrics: [...stream.enhancedMonitoring] }];
+}
+
+export function streamModeDetails(stream: StreamState): Record<string, unknown> {
+  return { StreamMode: stream.mode };
+}
+
+export function streamSummary(stream: StreamState): Record<string, unknown> {
+  return {
+    StreamName: stream.name,
+    StreamARN: stream.arn,
+    StreamStatus: stream.status,
+    StreamModeDetails: streamModeDetails(stream),
+    StreamCreationTimestamp: new Date(stream.createdMs),
+  };
+}

@@ -1,0 +1,13 @@
+import type { Operation } from '../context.js';
+import { streamErrors } from '../errors.js';
+import { findResourceStream } from '../resource-arn.js';
+import { resourcePolicyKey } from '../resource-policy.js';
+
+export const deleteResourcePolicy: Operation = async (context, input) => {
+  const resourceArn = input.ResourceARN as string;
+  const stream = findResourceStream(context, resourceArn, ['ACTIVE', 'UPDATING']);
+  const key = resourcePolicyKey(stream.arn);
+  if (context.meta.get<string>(key) === undefined) throw streamErrors.resourcePolicyNotFound(resourceArn);
+  await context.meta.remove(key);
+  return {};
+};

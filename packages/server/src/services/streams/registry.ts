@@ -1,0 +1,85 @@
+/**
+ * The streams of one account and region, held in memory and written through to the metadata
+ * store on every change. State transitions that AWS performs after a delay (CREATING → ACTIVE,
+ * DELETING → gone, UPDATING → ACTIVE) are scheduled here and survive restarts: a transition
+ * whose time passed while the server was down completes at load.
+ */
+import type { LogStore, MetaStore } from '../../storage/ports.js';
+import { removeResourcePolicies } from './resource-policy.js';
+import { type StreamState, streamKeyPrefix } from './state.js';
+
+export class StreamRegistry {
+  readonly #meta: MetaStore;
+  readonly #logs: LogStore;
+  readonly #clock: () => number;
+  readonly #streams = new Map<string, StreamState>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  #closed = false;
+
+  constructor(options: { meta: MetaStore; logs: LogStore; clock: () => number }) {
+    this.#meta = options.meta;
+    this.#logs = options.logs;
+    this.#clock = options.clock;
+  }
+
+  async load(): Promise<void> {
+    for (const { value } of this.#meta.list<StreamState>(streamKeyPrefix)) {
+      this.#streams.set(value.name, value);
+      this.#schedule(value);
+    }
+  }
+
+  find(name: string): StreamState | undefined {
+    return this.#streams.get(name);
+  }
+
+  /** Every stream, ordered by name as ListStreams returns them. */
+  all(): StreamState[] {
+    return [...this.#streams.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Persists the stream (durably) and (re)schedules its pending transition. */
+  async save(stream: StreamState): Promise<void> {
+    await this.#meta.put(streamKeyPrefix + stream.name, stream);
+    this.#streams.set(stream.name, stream);
+    this.#schedule(stream);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  #schedule(stream: StreamState): void {
+    const existing = this.#timers.get(stream.name);
+    if (existing) clearTimeout(existing);
+    this.#timers.delete(stream.name);
+    const pending = stream.pending;
+    if (!pending || this.#closed) return;
+    const delayMs = Math.max(0, pending.atMs - this.#clock());
+    const timer = setTimeout(() => {
+      this.#timers.delete(stream.name);
+      void this.#complete(stream.name).catch((error: unknown) => {
+        console.error(`tributary: completing the transition of stream ${stream.name} failed`, error);
+      });
+    }, delayMs);
+    timer.unref();
+    this.#timers.set(stream.name, timer);
+  }
+
+  async #complete(name: string): Promise<void> {
+    const stream = this.#streams.get(name);
+    if (!stream?.pending || this.#closed) return;
+    if (stream.pending.to === 'DELETED') {
+      // Policies go first: a crash before the stream's own record goes repeats the deletion at load.
+      await removeResourcePolicies(this.#meta, stream.arn);
+      await this.#meta.remove(streamKeyPrefix + name);
+      this.#streams.delete(name);
+      await this.#logs.deleteStream(stream.key);
+      return;
+    }
+    const { pending: _done, ...rest } = stream;
+    await this.save({ ...rest, status: 'ACTIVE' });
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Sequence-number layout (see docs/sequence-numbers.md). A sequence number is a bigint written as
+ * a decimal string of 56 digits, like AWS's:
+ *
+ *   bits 184..185  version (2)
+ *   bits 136..183  shard epoch: the millisecond the shard was created (48 bits)
+ *   bits 104..135  shard index (32 bits)
+ *   bits  64..103  reserved, zero (40 bits)
+ *   bits   0..63   offset of the record inside the shard's log (64 bits)
+ *
+ * Within a shard numbers grow with the offset, never with a rounded clock. A child shard is
+ * created after its parents with a strictly greater epoch, so every number in a child exceeds
+ * every number in its parents, which is what KCL relies on after resharding.
+ */
+export const sequenceVersion = 2n;
+const versionShift = 184n;
+const epochShift = 136n;
+const shardIndexShift = 104n;
+const epochMask = (1n << 48n) - 1n;
+const shardIndexMask = (1n << 32n) - 1n;
+const offsetMask = (1n << 64n) - 1n;
+
+export interface SequenceParts {
+  readonly shardEpochMs: number;
+  readonly shardIndex: number;
+  readonly offset: number;
+}
+
+export function encodeSequence(parts: SequenceParts): bigint {
+  return (
+    (sequenceVersion << versionShift) |
+    (BigInt(parts.shardEpochMs) << epochShift) |
+    (BigInt(parts.shardIndex) << shardIndexShift) |
+    BigInt(parts.offset)
+  );
+}
+
+export function sequenceString(parts: SequenceParts): string {
+  return encodeSequence(parts).toString();
+}
+
+/** Returns undefined for numbers that are not of this layout (e.g. from another system). */
+export function decodeSequence(text: string): SequenceParts | undefined {
+  if (!/^(0|[1-9]\d{0,128})$/.test(text)) return undefined;
+  const value = BigInt(text);
+  if (value >> versionShift !== sequenceVersion) return undefined;
+  const offset = value & offsetMask;
+  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  return {
+    shardEpochMs: Number((value >> epochShift) & epochMask),
+    shardIndex: Number((value >> shardIndexShift) & shardIndexMask),
+    offset: Number(offset),
+  };
+}

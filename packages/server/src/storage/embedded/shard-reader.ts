@@ -1,0 +1,256 @@
+/**
+ * Reads of one shard's log: records from an offset, and the offset for a timestamp. Both find a
+ * segment by binary search, then an index entry, then walk batches forward. Every batch whose
+ * records are returned has its checksum verified on every read: bytes that rotted on disk after
+ * they were written are reported as CorruptLogError, never served.
+ */
+import assert from 'node:assert/strict';
+import type { LogRecord, ReadLimits, ReadResult } from '../ports.js';
+import { batchHeaderBytes, decodeBatchRecords, type ReadBudget, recordEntryBytes, verifyBatch } from './batch-codec.js';
+import { BatchCursor, type BatchView, type CursorOptions, isDefect } from './batch-cursor.js';
+import { readChunkBytesMax, readChunkBytesMin } from './log-limits.js';
+import type { Segment } from './segment.js';
+import { corruptLogError, type ShardContext } from './shard-context.js';
+import { rebuildSealedIndex } from './shard-recovery.js';
+
+/** The parts of a shard log that reads see. Only committed (durable) bytes are reachable. */
+export interface ReadableShard {
+  readonly context: ShardContext;
+  /** Oldest first; the last one is active. */
+  readonly segments: readonly Segment[];
+  endOffset(): number;
+  lastArrivalMs(): number | undefined;
+}
+
+export async function readRecords(shard: ReadableShard, fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
+  assert.ok(Number.isSafeInteger(fromOffset) && fromOffset >= 0, 'fromOffset is a non-negative integer');
+  assert.ok(
+    Number.isSafeInteger(limits.recordCountMax) && limits.recordCountMax > 0,
+    'recordCountMax is a positive integer',
+  );
+  assert.ok(Number.isSafeInteger(limits.bytesMax) && limits.bytesMax > 0, 'bytesMax is a positive integer');
+  const segments = shard.segments.slice();
+  const startOffset = segments[0]?.baseOffset ?? 0;
+  const window = { fromOffset: Math.max(fromOffset, startOffset), endOffset: shard.endOffset() };
+  const records: LogRecord[] = [];
+  const budget: ReadBudget = { recordsLeft: limits.recordCountMax, bytesLeft: limits.bytesMax };
+  let segmentIndex = segmentIndexOf(segments, window.fromOffset);
+  let expectedOffset: number | undefined;
+  while (window.fromOffset < window.endOffset && budget.recordsLeft > 0) {
+    const segment = segments[segmentIndex];
+    if (segment === undefined) break;
+    if (expectedOffset !== undefined && segment.baseOffset !== expectedOffset) {
+      const reason = `segment starts at offset ${segment.baseOffset}, expected ${expectedOffset}`;
+      throw corruptLogError(shard.context, segment.logPath, { byteStart: 0, byteEnd: 0 }, reason);
+    }
+    const segmentEndOffset = segments[segmentIndex + 1]?.baseOffset ?? window.endOffset;
+    const chunkBytes = firstChunkBytes(segment, segmentEndOffset, budget, shard.context.indexIntervalBytes);
+    const outcome = await readSegment({ context: shard.context, segment, chunkBytes }, window, budget, records);
+    if (outcome === 'done') break;
+    expectedOffset = outcome.segmentEndOffset;
+    segmentIndex += 1;
+  }
+  const last = records.at(-1);
+  return { records, nextOffset: last === undefined ? window.fromOffset : last.offset + 1 };
+}
+
+interface ReadWindow {
+  readonly fromOffset: number;
+  /** The committed end when the read began: later appends are not part of this read. */
+  readonly endOffset: number;
+}
+
+/** The index of the last segment whose base offset is at or before `offset` (0 if none is). */
+function segmentIndexOf(segments: readonly Segment[], offset: number): number {
+  let low = 0;
+  let high = segments.length - 1;
+  let found = 0;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if ((segments[middle] as Segment).baseOffset <= offset) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
+/**
+ * How much of a segment a read fetches first: what its budget can return at the segment's
+ * average bytes per record, plus the distance from the index entry it starts at. Reading too
+ * little costs extra system calls; too much costs copying and garbage, since a 10 MiB read
+ * allocates 10 MiB outside the JavaScript heap.
+ */
+function firstChunkBytes(
+  segment: Segment,
+  segmentEndOffset: number,
+  budget: ReadBudget,
+  indexIntervalBytes: number,
+): number {
+  const recordCount = Math.max(segmentEndOffset - segment.baseOffset, 1);
+  const averageRecordBytes = segment.committedBytes / recordCount;
+  const budgetBytes = budget.bytesLeft + budget.recordsLeft * (recordEntryBytes + batchHeaderBytes);
+  const wantedBytes =
+    Math.min(budget.recordsLeft * averageRecordBytes, budgetBytes) + indexIntervalBytes + batchHeaderBytes;
+  return Math.min(Math.max(Math.ceil(wantedBytes), readChunkBytesMin), readChunkBytesMax);
+}
+
+interface SegmentRead {
+  readonly context: ShardContext;
+  readonly segment: Segment;
+  readonly chunkBytes: number;
+}
+
+async function readSegment(
+  { context, segment, chunkBytes }: SegmentRead,
+  window: ReadWindow,
+  budget: ReadBudget,
+  out: LogRecord[],
+): Promise<'done' | { segmentEndOffset: number }> {
+  const walk = await walkFrom(
+    context,
+    segment,
+    window.fromOffset,
+    { mode: 'batches', chunkBytesInitial: chunkBytes },
+    (view) => {
+      const batchEndOffset = view.header.baseOffset + view.header.recordCount;
+      // Batches wholly before the read are skipped without checksumming: nothing of them is served.
+      if (batchEndOffset <= window.fromOffset) return 'continue';
+      if (view.header.baseOffset >= window.endOffset) return 'stop';
+      const defect = verifyBatch(view.bytes, view.start, view.header);
+      const decoded = defect ?? decodeBatchRecords(view.bytes, view.start, view.header, window, budget, out);
+      if (typeof decoded === 'string') throw batchCorrupt(context, segment, view, decoded);
+      return decoded && batchEndOffset < window.endOffset ? 'continue' : 'stop';
+    },
+  );
+  return walk.stopped ? 'done' : { segmentEndOffset: walk.nextOffset };
+}
+
+/** The first offset whose record arrived at or after `timestampMs` (the end offset if none did). */
+export async function offsetAtOrAfter(shard: ReadableShard, timestampMs: number): Promise<number> {
+  const endOffset = shard.endOffset();
+  const lastArrivalMs = shard.lastArrivalMs();
+  if (lastArrivalMs === undefined || lastArrivalMs < timestampMs) return endOffset;
+  const segments = shard.segments.slice();
+  // The last segment whose first batch arrived before the timestamp holds the answer, or it is
+  // the base of the segment after it. No such segment: the very first record qualifies.
+  const segment = lastSegmentStartedBefore(segments, timestampMs);
+  if (segment === undefined) return segments[0]?.baseOffset ?? 0;
+  const entryIndex = Math.max(segment.index.lastArrivedBefore(timestampMs), 0);
+  const entry = segment.index.entry(entryIndex);
+  const scan = { mode: 'headers', chunkBytesInitial: readChunkBytesMin } as const;
+  const walk = await walkFrom(shard.context, segment, segment.baseOffset + entry.relativeOffset, scan, (view) =>
+    view.header.arrivalMs >= timestampMs ? 'stop' : 'continue',
+  );
+  return Math.min(walk.nextOffset, endOffset);
+}
+
+function lastSegmentStartedBefore(segments: readonly Segment[], timestampMs: number): Segment | undefined {
+  let found: Segment | undefined;
+  let low = 0;
+  let high = segments.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const segment = segments[middle] as Segment;
+    const firstArrivalMs = segment.firstArrivalMs();
+    // Only the active segment can be empty, and it is last: treat it as arriving in the future.
+    if (firstArrivalMs !== undefined && firstArrivalMs < timestampMs) {
+      found = segment;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
+type Visit = (view: BatchView) => 'continue' | 'stop';
+
+interface WalkResult {
+  /** True when the visitor stopped the walk; false when it reached the committed end. */
+  readonly stopped: boolean;
+  /** Offset of the batch the visitor stopped at, or one past the last batch walked. */
+  readonly nextOffset: number;
+}
+
+/**
+ * Walks the committed batches of a segment from the index entry at or before `offset`. When the
+ * batch at that entry does not match it (a damaged `.index` the open-time checks let through),
+ * a sealed segment's index is rebuilt and the walk retried once.
+ */
+async function walkFrom(
+  context: ShardContext,
+  segment: Segment,
+  offset: number,
+  cursorOptions: CursorOptions,
+  visit: Visit,
+): Promise<WalkResult> {
+  const first = await walkOnce(context, segment, offset, cursorOptions, visit);
+  if (first !== 'index-mismatch') return first;
+  if (!segment.sealed)
+    throw corruptLogError(
+      context,
+      segment.logPath,
+      { byteStart: 0, byteEnd: 0 },
+      'in-memory index does not match the segment',
+    );
+  await rebuildSealedIndex(context, segment, 'an index entry does not match the batch it points at');
+  const second = await walkOnce(context, segment, offset, cursorOptions, visit);
+  if (second !== 'index-mismatch') return second;
+  throw corruptLogError(
+    context,
+    segment.logPath,
+    { byteStart: 0, byteEnd: 0 },
+    'rebuilt index does not match the segment',
+  );
+}
+
+async function walkOnce(
+  context: ShardContext,
+  segment: Segment,
+  offset: number,
+  cursorOptions: CursorOptions,
+  visit: Visit,
+): Promise<WalkResult | 'index-mismatch'> {
+  const entryIndex = segment.index.floorByRelativeOffset(offset - segment.baseOffset);
+  const entry = entryIndex >= 0 ? segment.index.entry(entryIndex) : { relativeOffset: 0, position: 0 };
+  const cursor = new BatchCursor(segment.file, entry.position, segment.committedBytes, cursorOptions);
+  let expectedOffset = segment.baseOffset + entry.relativeOffset;
+  let atEntry = true;
+  for (;;) {
+    const step = cursor.next();
+    if (step === 'fill') {
+      await cursor.fill();
+      continue;
+    }
+    if (step === 'end') return { stopped: false, nextOffset: expectedOffset };
+    const mismatch = isDefect(step)
+      ? step.defect
+      : step.header.baseOffset !== expectedOffset
+        ? 'unexpected-offset'
+        : undefined;
+    if (mismatch !== undefined && atEntry && entry.position > 0) return 'index-mismatch';
+    if (isDefect(step))
+      throw corruptLogError(
+        context,
+        segment.logPath,
+        { byteStart: step.position, byteEnd: segment.committedBytes },
+        step.defect,
+      );
+    if (mismatch !== undefined) throw batchCorrupt(context, segment, step, mismatch);
+    atEntry = false;
+    if (visit(step) === 'stop') return { stopped: true, nextOffset: expectedOffset };
+    expectedOffset += step.header.recordCount;
+  }
+}
+
+function batchCorrupt(context: ShardContext, segment: Segment, view: BatchView, reason: string): Error {
+  return corruptLogError(
+    context,
+    segment.logPath,
+    { byteStart: view.position, byteEnd: view.position + view.header.batchBytes },
+    reason,
+  );
+}

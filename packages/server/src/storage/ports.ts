@@ -1,0 +1,93 @@
+/**
+ * Storage ports: what the services need from storage, and nothing about how it is kept.
+ * The embedded engine (segment files + LMDB) implements them today; the NATS JetStream backend
+ * will implement the same interfaces, and one conformance suite will run over both.
+ */
+
+/** One record as the log stores it. Offsets are 0-based positions inside one shard's log. */
+export interface LogRecord {
+  readonly offset: number;
+  /** Milliseconds since the epoch at which the log accepted the record (monotonic per shard). */
+  readonly arrivalMs: number;
+  readonly partitionKey: string;
+  /** The 128-bit hash key the record was routed by (MD5 of the partition key, or ExplicitHashKey). */
+  readonly hashKey: bigint;
+  readonly data: Buffer;
+}
+
+/** What a writer hands to the log; offsets and arrival time are assigned by the log. */
+export interface AppendRecord {
+  readonly partitionKey: string;
+  readonly hashKey: bigint;
+  readonly data: Buffer;
+}
+
+export interface AppendResult {
+  /** Offset of the first appended record; the others follow contiguously. */
+  readonly firstOffset: number;
+  readonly arrivalMs: number;
+}
+
+export interface ReadLimits {
+  readonly recordCountMax: number;
+  /** Sum of data + partition key bytes returned at most (one record is always returned if any). */
+  readonly bytesMax: number;
+}
+
+export interface ReadResult {
+  readonly records: LogRecord[];
+  /** The offset to continue from (one past the last returned record, or the start offset). */
+  readonly nextOffset: number;
+}
+
+/** The log of one shard. All offsets handed out are durable under the store's durability policy. */
+export interface ShardLog {
+  /** Appends the records as one batch; resolves once the batch is durable. */
+  append(records: readonly AppendRecord[]): Promise<AppendResult>;
+  /** Reads committed records starting at `fromOffset` (clamped to the trim horizon). */
+  read(fromOffset: number, limits: ReadLimits): Promise<ReadResult>;
+  /** The first offset still stored (moves forward with retention). */
+  startOffset(): number;
+  /** One past the last durable offset. */
+  endOffset(): number;
+  /** Arrival time of the newest durable record, or undefined when the log is empty. */
+  lastArrivalMs(): number | undefined;
+  /** The first offset whose record arrived at or after `timestampMs` (endOffset() if none). */
+  offsetAtOrAfter(timestampMs: number): Promise<number>;
+}
+
+export interface ShardLogAddress {
+  /** Internal, file-system-safe id of the stream (never the user-supplied name). */
+  readonly streamKey: string;
+  readonly shardIndex: number;
+}
+
+export interface LogStore {
+  /** Opens (creating when missing) the log of one shard. Repeated calls return the same object. */
+  openShard(address: ShardLogAddress): Promise<ShardLog>;
+  /** Removes every shard log of a stream. */
+  deleteStream(streamKey: string): Promise<void>;
+  /** Waits for in-flight appends, syncs and closes every file. */
+  close(): Promise<void>;
+}
+
+/** A value with the version it was read at, for compare-and-set. */
+export interface Versioned<T> {
+  readonly value: T;
+  readonly version: number;
+}
+
+/**
+ * Small, rarely written, JSON-shaped metadata (streams, shards, tags, settings, leases).
+ * Writes resolve once durable. `expectedVersion` gives compare-and-set: `null` means "must not
+ * exist"; a number means "must currently have this version"; undefined means unconditional.
+ */
+export interface MetaStore {
+  get<T>(key: string): Versioned<T> | undefined;
+  list<T>(prefix: string): Array<{ key: string } & Versioned<T>>;
+  put<T>(key: string, value: T, expectedVersion?: number | null): Promise<boolean>;
+  remove(key: string, expectedVersion?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export type DurabilityPolicy = 'fsync' | 'os';
