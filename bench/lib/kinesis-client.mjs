@@ -65,7 +65,10 @@ export class KinesisClient {
       chunks.push(chunk);
       sizeBytes += chunk.length;
     }
-    return { statusCode: response.statusCode, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, sizeBytes) };
+    return {
+      statusCode: response.statusCode,
+      body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, sizeBytes),
+    };
   }
 
   /** Sends one call and parses its JSON answer; throws KinesisCallError unless it is a 200. */

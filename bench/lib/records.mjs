@@ -39,7 +39,10 @@ export function putRecordsBodies(options) {
   for (let bodyIndex = 0; bodyIndex < options.count; bodyIndex++) {
     const records = [];
     for (let recordIndex = 0; recordIndex < options.recordsPerCall; recordIndex++) {
-      records.push({ Data: randomBytes(random, options.recordBytes).toString('base64'), PartitionKey: partitionKey(random) });
+      records.push({
+        Data: randomBytes(random, options.recordBytes).toString('base64'),
+        PartitionKey: partitionKey(random),
+      });
     }
     bodies.push(Buffer.from(JSON.stringify({ StreamName: options.streamName, Records: records })));
   }
@@ -52,7 +55,9 @@ export function putRecordBodies(options) {
   const bodies = [];
   for (let index = 0; index < options.count; index++) {
     const data = randomBytes(random, options.recordBytes).toString('base64');
-    bodies.push(Buffer.from(JSON.stringify({ StreamName: options.streamName, Data: data, PartitionKey: partitionKey(random) })));
+    bodies.push(
+      Buffer.from(JSON.stringify({ StreamName: options.streamName, Data: data, PartitionKey: partitionKey(random) })),
+    );
   }
   return bodies;
 }

@@ -3,8 +3,9 @@
  * { url, pid, stop(), ... } once the system answers; everything runs as a direct child process
  * (no shell, no npx) so that pid is the server itself and /proc numbers are the server's.
  */
-import { createRequire } from 'node:module';
+
 import { mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +96,15 @@ export async function startKinesalite() {
   const handle = await startChild({
     name: 'kinesalite',
     command: process.execPath,
-    args: ['--require', bindLoopback, require.resolve('kinesalite/cli.js'), '--port', String(port), '--createStreamMs', '0'],
+    args: [
+      '--require',
+      bindLoopback,
+      require.resolve('kinesalite/cli.js'),
+      '--port',
+      String(port),
+      '--createStreamMs',
+      '0',
+    ],
     startMsMax,
     ready: (output) => /Listening at http:\/\/[^:]*:(\d+)/.exec(output)?.[1] ?? null,
   });

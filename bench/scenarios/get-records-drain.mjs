@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { KinesisCallError, KinesisClient, shardIterator } from '../lib/kinesis-client.mjs';
+import { cpuBetween, cpuSample } from '../lib/load.mjs';
 import { recordCount, stringField } from '../lib/scan.mjs';
 
 /** GetRecords' largest Limit (AWS API reference). */
@@ -32,10 +33,15 @@ async function fill(client, options) {
 }
 
 async function drainOnce(client, options) {
-  let iterator = await shardIterator(client, { streamName: options.streamName, shardId: options.shardId, type: 'TRIM_HORIZON' });
+  let iterator = await shardIterator(client, {
+    streamName: options.streamName,
+    shardId: options.shardId,
+    type: 'TRIM_HORIZON',
+  });
   let received = 0;
   let calls = 0;
-  const startedAt = performance.now();
+  const cpuAtStart = cpuSample(options.serverPid);
+  const startedAt = cpuAtStart.at;
   const deadline = startedAt + options.drainSecondsMax * 1000;
   while (received < options.recordCount && iterator && performance.now() < deadline) {
     const { statusCode, body } = await client.send(
@@ -47,16 +53,31 @@ async function drainOnce(client, options) {
     received += recordCount(body);
     iterator = stringField(body, 'NextShardIterator');
   }
-  const seconds = (performance.now() - startedAt) / 1000;
-  return { records: received, calls, seconds, recordsPerSecond: received / seconds, complete: received >= options.recordCount };
+  const cpu = cpuBetween(cpuAtStart, cpuSample(options.serverPid));
+  const seconds = cpu.seconds;
+  return {
+    serverCpuSeconds: cpu.serverCpuSeconds,
+    loadGeneratorCpuSeconds: cpu.loadGeneratorCpuSeconds,
+    otherCores: cpu.otherCores,
+    records: received,
+    calls,
+    seconds,
+    recordsPerSecond: received / seconds,
+    complete: received >= options.recordCount,
+  };
 }
 
 export async function drainScenario(server, options) {
   const client = new KinesisClient(server.url, { connections: options.fillCallers });
   try {
-    const filled = await fill(client, options);
+    // fillRecordCount 0: the shard was filled earlier (by another server process on the same data).
+    const filled =
+      options.fillRecordCount === 0
+        ? { records: options.recordCount, recordsPerSecond: null }
+        : await fill(client, options);
     const runs = [];
-    for (let repetition = 0; repetition < options.repetitions; repetition++) runs.push(await drainOnce(client, options));
+    for (let repetition = 0; repetition < options.repetitions; repetition++)
+      runs.push(await drainOnce(client, { ...options, serverPid: server.pid }));
     return { recordCount: filled.records, fillRecordsPerSecond: filled.recordsPerSecond, runs };
   } finally {
     await client.close();

@@ -30,11 +30,18 @@ async function measureOnce(producer, consumer, options, repetition) {
   const sentAt = new Float64Array(count).fill(Number.NaN);
   const seen = new Uint8Array(count);
   const latencies = new LatencySamples();
+  // The producer's own PutRecord latency (sent → acknowledged), to separate write latency from the
+  // delay until a reader sees the record.
+  const acknowledgements = new LatencySamples();
   let seenCount = 0;
   let putErrors = 0;
   let doneAt = Number.POSITIVE_INFINITY;
 
-  let iterator = await shardIterator(consumer, { streamName: options.streamName, shardId: options.shardId, type: 'LATEST' });
+  let iterator = await shardIterator(consumer, {
+    streamName: options.streamName,
+    shardId: options.shardId,
+    type: 'LATEST',
+  });
   const keyPattern = new RegExp(`^latency-${repetition}-(\\d+)$`);
   const consume = async () => {
     while (seenCount < count && iterator && performance.now() < doneAt + stragglerWaitMs) {
@@ -67,6 +74,7 @@ async function measureOnce(producer, consumer, options, repetition) {
         .send('PutRecord', bodies[index])
         .then(({ statusCode }) => {
           if (statusCode !== 200) putErrors++;
+          else acknowledgements.add(performance.now() - sentAt[index]);
         })
         .catch(() => {
           putErrors++;
@@ -79,7 +87,16 @@ async function measureOnce(producer, consumer, options, repetition) {
   };
 
   await Promise.all([consume(), produce()]);
-  return { records: count, seen: seenCount, lost: count - seenCount - putErrors, putErrors, ...latencies.percentiles() };
+  const acknowledged = acknowledgements.percentiles();
+  return {
+    records: count,
+    seen: seenCount,
+    lost: count - seenCount - putErrors,
+    putErrors,
+    ...latencies.percentiles(),
+    acknowledgedP50Ms: acknowledged.p50Ms,
+    acknowledgedP99Ms: acknowledged.p99Ms,
+  };
 }
 
 export async function putReadLatencyScenario(server, options) {

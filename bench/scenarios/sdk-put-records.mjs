@@ -14,22 +14,19 @@ export async function sdkPutRecordsScenario(server, options) {
     maxAttempts: 1,
   });
   try {
-    const runs = [];
-    for (let repetition = 0; repetition < options.repetitions; repetition++) {
-      const run = await closedLoop({
-        ...options.timing,
-        callers: options.callers,
-        serverPid: server.pid,
-        send: async (callerIndex, iteration) => {
-          const records = options.batches[(callerIndex * 7919 + iteration) % options.batches.length];
-          const answer = await client.send(new PutRecordsCommand({ StreamName: options.streamName, Records: records }));
-          const failed = answer.FailedRecordCount ?? 0;
-          return { records: records.length - failed, failed };
-        },
-      });
-      run.megabytesPerSecond = (run.recordsPerSecond * options.recordBytes) / 1e6;
-      runs.push(run);
-    }
+    const runs = await closedLoop({
+      ...options.timing,
+      windows: options.repetitions,
+      callers: options.callers,
+      serverPid: server.pid,
+      send: async (callerIndex, iteration) => {
+        const records = options.batches[(callerIndex * 7919 + iteration) % options.batches.length];
+        const answer = await client.send(new PutRecordsCommand({ StreamName: options.streamName, Records: records }));
+        const failed = answer.FailedRecordCount ?? 0;
+        return { records: records.length - failed, failed };
+      },
+    });
+    for (const run of runs) run.megabytesPerSecond = (run.recordsPerSecond * options.recordBytes) / 1e6;
     return { runs };
   } finally {
     client.destroy();

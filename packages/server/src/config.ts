@@ -3,7 +3,14 @@
  * then command-line flags — each later source overriding the earlier ones.
  */
 import { readFileSync } from 'node:fs';
+import type { AuthMode } from './auth/auth-mode.js';
+import { connectionLimitDefaults } from './http/request-limits.js';
+import { fanOutDefaults } from './services/streams/fan-out-config.js';
+import { onDemandScalingDefaults } from './services/streams/on-demand-scaler.js';
+import { retentionIntervalMsDefault } from './services/streams/retention-worker.js';
 import type { DurabilityPolicy } from './storage/ports.js';
+
+export type ThroughputLimitsSetting = 'off' | 'aws';
 
 export interface InitialStream {
   readonly name: string;
@@ -20,11 +27,52 @@ export interface ServerConfig {
   createStreamMs: number;
   deleteStreamMs: number;
   updateStreamMs: number;
+  /** How long a registered consumer stays CREATING / a deregistered one DELETING. */
+  registerConsumerMs: number;
+  deregisterConsumerMs: number;
+  /** How long a SubscribeToShard subscription lasts (AWS: 5 minutes; tests shorten it). */
+  subscriptionLifetimeMs: number;
   shardLimit: number;
   durability: DurabilityPolicy;
   streams: InitialStream[];
   tlsCert?: string;
   tlsKey?: string;
+  /** `aws`: per-shard token buckets at AWS's rates; `off`: the hardware's limit. */
+  throughputLimits: ThroughputLimitsSetting;
+  /** Fraction (0…1) of PutRecord/GetRecords calls and PutRecords records throttled at random. */
+  injectThrottleRate: number;
+  onDemandSplitRecordsPerSecond: number;
+  onDemandSplitBytesPerSecond: number;
+  onDemandWindowMs: number;
+  onDemandMergeQuietMs: number;
+  onDemandCheckIntervalMs: number;
+  /** KMS keys for the local key ring (JSON, the key ring file's format); see src/kms/key-ring.ts. */
+  kmsKeys?: string;
+  /** How often retention deletes expired data (0: never). */
+  retentionIntervalMs: number;
+  /**
+   * Testing only (hidden): milliseconds added to the clock the server runs on, so tests can see
+   * retention and expiry without waiting hours. Records get arrival times on the shifted clock.
+   */
+  clockOffsetMs: number;
+  /**
+   * `sigv4`: every request's signature is verified against the users in `credentials`; `off`: a
+   * complete-looking signature is enough. Unset: sigv4 with credentials, off on a loopback
+   * address, refused on any other (auth/auth-mode.ts).
+   */
+  auth?: AuthMode;
+  /** The users who may call, with their keys and IAM policies (JSON; see auth/credentials.ts). */
+  credentials?: string;
+  /** `self-signed`: serve https with a certificate made on first start (http/self-signed-certificate.ts). */
+  tls?: 'self-signed';
+  /** Open connections at most (http/request-limits.ts). */
+  connectionsMax: number;
+  /** An HTTP/1.1 request's headers must arrive within this. */
+  headersTimeoutMs: number;
+  /** An HTTP/1.1 request must arrive whole within this. */
+  requestTimeoutMs: number;
+  /** Connections and HTTP/2 streams without traffic this long are closed. */
+  idleTimeoutMs: number;
 }
 
 export const defaultConfig: Readonly<ServerConfig> = {
@@ -37,10 +85,26 @@ export const defaultConfig: Readonly<ServerConfig> = {
   createStreamMs: 500,
   deleteStreamMs: 500,
   updateStreamMs: 500,
+  registerConsumerMs: fanOutDefaults.registerConsumerMs,
+  deregisterConsumerMs: fanOutDefaults.deregisterConsumerMs,
+  subscriptionLifetimeMs: fanOutDefaults.subscriptionLifetimeMs,
   // AWS's default shard quota in us-east-1, us-west-2 and eu-west-1.
   shardLimit: 20_000,
   durability: 'fsync',
   streams: [],
+  throughputLimits: 'off',
+  injectThrottleRate: 0,
+  onDemandSplitRecordsPerSecond: onDemandScalingDefaults.splitRecordsPerSecond,
+  onDemandSplitBytesPerSecond: onDemandScalingDefaults.splitBytesPerSecond,
+  onDemandWindowMs: onDemandScalingDefaults.windowMs,
+  onDemandMergeQuietMs: onDemandScalingDefaults.mergeQuietMs,
+  onDemandCheckIntervalMs: onDemandScalingDefaults.checkIntervalMs,
+  retentionIntervalMs: retentionIntervalMsDefault,
+  clockOffsetMs: 0,
+  connectionsMax: connectionLimitDefaults.connectionsMax,
+  headersTimeoutMs: connectionLimitDefaults.headersTimeoutMs,
+  requestTimeoutMs: connectionLimitDefaults.requestTimeoutMs,
+  idleTimeoutMs: connectionLimitDefaults.idleTimeoutMs,
 };
 
 /** Option names as flags (kebab-case), environment variables (TRIBUTARY_ + SNAKE) and file keys (camelCase). */
@@ -54,11 +118,31 @@ export const optionNames = [
   'createStreamMs',
   'deleteStreamMs',
   'updateStreamMs',
+  'registerConsumerMs',
+  'deregisterConsumerMs',
+  'subscriptionLifetimeMs',
   'shardLimit',
   'durability',
   'streams',
   'tlsCert',
   'tlsKey',
+  'throughputLimits',
+  'injectThrottleRate',
+  'onDemandSplitRecordsPerSecond',
+  'onDemandSplitBytesPerSecond',
+  'onDemandWindowMs',
+  'onDemandMergeQuietMs',
+  'onDemandCheckIntervalMs',
+  'kmsKeys',
+  'retentionIntervalMs',
+  'clockOffsetMs',
+  'auth',
+  'credentials',
+  'tls',
+  'connectionsMax',
+  'headersTimeoutMs',
+  'requestTimeoutMs',
+  'idleTimeoutMs',
 ] as const satisfies ReadonlyArray<keyof ServerConfig>;
 
 export type OptionName = (typeof optionNames)[number];
@@ -73,6 +157,14 @@ function parseInteger(option: string, text: string, min: number, max: number): n
   if (!/^\d+$/.test(text.trim())) throw new ConfigError(`${option} must be a whole number, got '${text}'`);
   const value = Number(text);
   if (value < min || value > max) throw new ConfigError(`${option} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function parseFraction(option: string, text: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ConfigError(`${option} must be a number from 0.0 to 1.0, got '${text}'`);
+  }
   return value;
 }
 
@@ -95,10 +187,57 @@ export function applyOption(config: ServerConfig, option: OptionName, raw: strin
     case 'createStreamMs':
     case 'deleteStreamMs':
     case 'updateStreamMs':
+    case 'registerConsumerMs':
+    case 'deregisterConsumerMs':
       config[option] = parseInteger(`--${kebab(option)}`, text, 0, 3_600_000);
+      return;
+    case 'subscriptionLifetimeMs':
+      config.subscriptionLifetimeMs = parseInteger('--subscription-lifetime-ms', text, 1, 3_600_000);
       return;
     case 'shardLimit':
       config.shardLimit = parseInteger('--shard-limit', text, 1, 1_000_000);
+      return;
+    case 'throughputLimits':
+      if (text !== 'off' && text !== 'aws')
+        throw new ConfigError(`--throughput-limits must be off or aws, got '${text}'`);
+      config.throughputLimits = text;
+      return;
+    case 'injectThrottleRate':
+      config.injectThrottleRate = parseFraction('--inject-throttle-rate', text);
+      return;
+    case 'onDemandSplitRecordsPerSecond':
+    case 'onDemandSplitBytesPerSecond':
+      config[option] = parseInteger(`--${kebab(option)}`, text, 1, 1_000_000_000);
+      return;
+    case 'onDemandWindowMs':
+    case 'onDemandMergeQuietMs':
+      config[option] = parseInteger(`--${kebab(option)}`, text, 1, 86_400_000);
+      return;
+    case 'onDemandCheckIntervalMs':
+      config.onDemandCheckIntervalMs = parseInteger('--on-demand-check-interval-ms', text, 0, 3_600_000);
+      return;
+    case 'retentionIntervalMs':
+      config.retentionIntervalMs = parseInteger('--retention-interval-ms', text, 0, 86_400_000);
+      return;
+    case 'clockOffsetMs':
+      // Up to ten years: enough to expire the longest retention (8,760 hours) several times over.
+      config.clockOffsetMs = parseInteger('--clock-offset-ms', text, 0, 10 * 365 * 86_400_000);
+      return;
+    case 'auth':
+      if (text !== 'off' && text !== 'sigv4') throw new ConfigError(`--auth must be off or sigv4, got '${text}'`);
+      config.auth = text;
+      return;
+    case 'tls':
+      if (text !== 'self-signed') throw new ConfigError(`--tls must be self-signed, got '${text}'`);
+      config.tls = text;
+      return;
+    case 'connectionsMax':
+      config.connectionsMax = parseInteger('--connections-max', text, 1, 1_000_000);
+      return;
+    case 'headersTimeoutMs':
+    case 'requestTimeoutMs':
+    case 'idleTimeoutMs':
+      config[option] = parseInteger(`--${kebab(option)}`, text, 100, 3_600_000);
       return;
     case 'inMemory':
       config.inMemory = raw === true || text === 'true' || text === '1';

@@ -8,6 +8,13 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import {
+  type ConnectionLimits,
+  connectionLimitDefaults,
+  headerBytesMax,
+  headerCountMax,
+  http2HeaderPairsMax,
+} from './request-limits.js';
 
 export type RequestHandler = (
   request: http.IncomingMessage | http2.Http2ServerRequest,
@@ -30,11 +37,30 @@ export interface DualServerOptions {
   keepAliveTimeoutMs: number;
   /** Each HTTP/2 session accepts at most this many concurrent streams. */
   http2StreamsConcurrentMax: number;
+  /** Connections, header and idle limits (request-limits.ts); its defaults when absent. */
+  limits?: ConnectionLimits;
 }
 
+/** How often node:http looks for requests past headersTimeout or requestTimeout (its default is 30 s). */
+const timeoutCheckIntervalMs = 1000;
+
 export function createDualServer(handler: RequestHandler, options: DualServerOptions): DualServer {
-  const settings = { maxConcurrentStreams: options.http2StreamsConcurrentMax };
-  const http1 = http.createServer({ keepAliveTimeout: options.keepAliveTimeoutMs }, handler);
+  const limits = options.limits ?? connectionLimitDefaults;
+  const settings = { maxConcurrentStreams: options.http2StreamsConcurrentMax, maxHeaderListSize: headerBytesMax };
+  const http2Options = { settings, maxHeaderListPairs: http2HeaderPairsMax };
+  const http1Options = {
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    maxHeaderSize: headerBytesMax,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(timeoutCheckIntervalMs, limits.headersTimeoutMs),
+  };
+  const http1 = http.createServer(http1Options, handler);
+  http1.maxHeadersCount = headerCountMax;
+  http1.timeout = limits.idleTimeoutMs;
+  // node:http enforces headersTimeout and requestTimeout only from its 'listening' event on; this
+  // server never listens (the connections are handed to it), so it is told it does.
+  http1.emit('listening');
   const sessions = new Set<http2.ServerHttp2Session>();
   const track = (session: http2.ServerHttp2Session): void => {
     sessions.add(session);
@@ -45,17 +71,26 @@ export function createDualServer(handler: RequestHandler, options: DualServerOpt
   let server: net.Server;
   if (options.tls) {
     const secure = http2.createSecureServer(
-      { cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, settings },
+      { cert: options.tls.cert, key: options.tls.key, allowHTTP1: true, ...http2Options },
       handler,
     );
+    // With allowHTTP1 the secure server serves HTTP/1.1 itself and reads node:http's limits from
+    // its own properties (set before it listens, which starts the timeout checks).
+    Object.assign(secure, http1Options, { maxHeadersCount: headerCountMax });
+    limitIdle(secure, limits.idleTimeoutMs);
     secure.on('session', track);
     secure.on('tlsClientError', (_error: Error, socket: TLSSocket) => socket.destroy());
     server = secure;
   } else {
-    const h2c = http2.createServer({ settings }, handler);
+    const h2c = http2.createServer(http2Options, handler);
+    limitIdle(h2c, limits.idleTimeoutMs);
     h2c.on('session', track);
-    server = net.createServer((socket) => routeConnection(socket, http1, h2c));
+    // noDelay: small frames (SubscribeToShard events, HTTP/2 control frames) go out at once rather
+    // than waiting for the previous segment's ACK (Nagle); node:http sets it for its own sockets.
+    server = net.createServer({ noDelay: true }, (socket) => routeConnection(socket, http1, h2c));
   }
+  // Beyond this node closes new connections at once, before reading a byte.
+  server.maxConnections = limits.connectionsMax;
   const sockets = new Set<net.Socket>();
   server.on('connection', (socket: net.Socket) => {
     sockets.add(socket);
@@ -76,6 +111,14 @@ export function createDualServer(handler: RequestHandler, options: DualServerOpt
         void sockets;
       }),
   };
+}
+
+/** Sessions and streams without traffic for idleMs are closed (a stalled upload holds no stream). */
+function limitIdle(server: http2.Http2Server | http2.Http2SecureServer, idleMs: number): void {
+  server.setTimeout(idleMs);
+  server.on('stream', (stream: http2.ServerHttp2Stream) => {
+    stream.setTimeout(idleMs, () => stream.close(http2.constants.NGHTTP2_CANCEL));
+  });
 }
 
 function routeConnection(socket: net.Socket, http1: http.Server, h2c: http2.Http2Server): void {

@@ -7,12 +7,15 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type http2 from 'node:http2';
+import http2 from 'node:http2';
+import { createRequestGuard, type RequestGuard } from '../auth/guard.js';
 import { cborContentType, decodeBody, encodeBody, jsonContentType } from '../protocol/codec.js';
+import { isEventStreamOutput } from '../protocol/event-stream.js';
 import type { RpcService } from '../protocol/rpc-service.js';
 import { internalFailure, ServiceError, serializationError } from '../protocol/service-error.js';
 import { checkConstraints, convertInput, type WireFormat } from '../protocol/validate.js';
 import type { RequestHandler } from './dual-server.js';
+import { writeEventStream } from './event-stream-response.js';
 
 type Request = http.IncomingMessage | http2.Http2ServerRequest;
 type Response = http.ServerResponse | http2.Http2ServerResponse;
@@ -21,14 +24,26 @@ export interface FrontDoorOptions {
   readonly services: readonly RpcService[];
   /** Largest accepted request body: a 10 MiB PutRecords in base64 JSON, with room to spare. */
   readonly requestBodyBytesMax: number;
+  /**
+   * A request body not received in full this long after its headers is given up: answered 408
+   * (when nothing was answered yet), its HTTP/1.1 connection closed or its HTTP/2 stream reset.
+   * Without it a client that declares more than it sends pins the request (and shutdown) forever.
+   */
+  readonly requestBodyReceiveMsMax: number;
   /** Extra routes (GET /health, …) tried before the AWS protocol handling. */
   readonly routes?: (request: Request, response: Response) => boolean;
+  /** The body limit by X-Amz-Target (http/request-limits.ts); at most requestBodyBytesMax. */
+  readonly requestBodyBytesMaxFor?: (target: string) => number;
+  /** Authentication and authorization (auth/guard.ts); absent, a complete-looking signature is enough. */
+  readonly guard?: RequestGuard;
 }
 
 export interface FrontDoor {
   readonly handler: RequestHandler;
   /** Resolves when no request is in flight. */
   drained(): Promise<void>;
+  /** Ends every event stream in flight (server shutdown): they finish cleanly, without an error. */
+  endEventStreams(): void;
 }
 
 const exposedHeaders = 'x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date';
@@ -56,8 +71,11 @@ function firstHeader(value: string | string[] | undefined): string {
 
 export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   const services = new Map(options.services.map((service) => [service.targetPrefix, service]));
+  const guard = options.guard ?? createRequestGuard({ mode: 'off' });
   let inFlight = 0;
   let idle: Array<() => void> = [];
+  // One per request in flight: aborted when its client goes away, or all at once at shutdown.
+  const cancellations = new Set<AbortController>();
   const finished = (): void => {
     inFlight--;
     if (inFlight === 0) {
@@ -68,10 +86,16 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
 
   const handler: RequestHandler = (request, response) => {
     inFlight++;
-    response.once('close', finished);
+    const cancellation = new AbortController();
+    cancellations.add(cancellation);
+    response.once('close', () => {
+      cancellations.delete(cancellation);
+      cancellation.abort();
+      finished();
+    });
     if (options.routes?.(request, response)) return;
-    readBody(request, response, options.requestBodyBytesMax, (body) => {
-      handle(services, request, response, body).catch((error: unknown) => {
+    readBody(request, response, options, (body) => {
+      handle(services, guard, request, response, body, cancellation.signal).catch((error: unknown) => {
         console.error('tributary: unexpected error', error);
         send(response, 500, encodeBody(internalFailure().toBody(), 'json'), jsonContentType);
       });
@@ -80,12 +104,34 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   return {
     handler,
     drained: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve))),
+    endEventStreams: () => {
+      for (const cancellation of cancellations) cancellation.abort();
+    },
   };
 }
 
-function readBody(request: Request, response: Response, bytesMax: number, done: (body: Buffer) => void): void {
+function readBody(
+  request: Request,
+  response: Response,
+  limits: Pick<FrontDoorOptions, 'requestBodyBytesMax' | 'requestBodyReceiveMsMax' | 'requestBodyBytesMaxFor'>,
+  done: (body: Buffer) => void,
+): void {
+  const target = firstHeader(request.headers['x-amz-target']);
+  const operationBytesMax = limits.requestBodyBytesMaxFor?.(target) ?? limits.requestBodyBytesMax;
+  const bytesMax = Math.min(limits.requestBodyBytesMax, operationBytesMax);
   const declared = Number(firstHeader(request.headers['content-length']) || '0');
+  // Once the body is refused or given up, a later 'end' (HTTP/2 ends the request when its stream
+  // closes) must not start handling it.
+  let refused = false;
+  const deadline = setTimeout(() => {
+    refused = true;
+    giveUp(request, response);
+  }, limits.requestBodyReceiveMsMax);
+  const stopDeadline = (): void => clearTimeout(deadline);
+  request.once('end', stopDeadline);
+  response.once('close', stopDeadline);
   const tooLarge = (): void => {
+    refused = true;
     request.removeAllListeners('data');
     // HTTP/1.1 connections close after a refused body; HTTP/2 forbids the header (its stream resets).
     if (!('stream' in request)) response.setHeader('Connection', 'close');
@@ -107,16 +153,33 @@ function readBody(request: Request, response: Response, bytesMax: number, done: 
     chunks.push(chunk);
   });
   request.on('end', () => {
-    if (receivedBytes <= bytesMax) done(Buffer.concat(chunks, receivedBytes));
+    if (!refused) done(Buffer.concat(chunks, receivedBytes));
   });
   request.on('error', () => response.destroy());
 }
 
+/** The body did not arrive in time (see requestBodyReceiveMsMax). */
+function giveUp(request: Request, response: Response): void {
+  request.removeAllListeners('data');
+  if ('stream' in request) {
+    send(response, 408, '');
+    // RFC 9113 §8.1: after a complete answer, RST_STREAM NO_ERROR asks the client to stop sending.
+    request.stream.close(http2.constants.NGHTTP2_NO_ERROR);
+  } else {
+    // node:http answers its own request timeout the same way; the connection closes after it.
+    if (!response.headersSent) response.setHeader('Connection', 'close');
+    send(response, 408, '');
+    if (response.headersSent && !response.writableEnded) response.destroy();
+  }
+}
+
 async function handle(
   services: ReadonlyMap<string, RpcService>,
+  guard: RequestGuard,
   request: Request,
   response: Response,
   body: Buffer,
+  signal: AbortSignal,
 ): Promise<void> {
   response.setHeader('x-amzn-RequestId', randomUUID());
   const origin = request.headers.origin;
@@ -190,15 +253,20 @@ async function handle(
     return sendError(response, new ServiceError('UnknownOperationException', undefined), format, contentType);
   }
 
-  const authProblem = authenticationProblem(request);
-  if (authProblem) return sendError(response, authProblem, format, contentType);
+  // Authentication (auth/guard.ts): a missing, incomplete or (with --auth sigv4) wrong signature.
+  const caller = guard.authenticate(request, body, service, operation);
+  if (caller instanceof ServiceError) return sendError(response, caller, format, contentType);
 
   try {
     const model = service.model.operations[operation];
     const inputShape = model?.input ?? null;
     const input = convertInput(service.model, inputShape, document, format);
     checkConstraints(service.model, inputShape, input);
-    const output = await service.invoke(operation, input);
+    // Authorization (auth/guard.ts): throws AccessDeniedException, answered below.
+    guard.authorize(caller, service, operation, input);
+    const output = await service.invoke(operation, input, { signal });
+    // Errors found before the first frame are plain error answers; later ones travel as frames.
+    if (isEventStreamOutput(output)) return await writeEventStream(operation, response, output, format, signal);
     // Operations whose model output is empty answer with an empty body, as AWS does.
     send(response, 200, model?.output === null ? '' : encodeBody(output, format), contentType);
   } catch (error) {
@@ -206,59 +274,4 @@ async function handle(
     console.error(`tributary: ${operation} failed`, error);
     sendError(response, internalFailure(), format, contentType);
   }
-}
-
-/**
- * AWS refuses unsigned requests before looking at them. Verifying signatures is a later step
- * (security issue); here a request must carry a complete-looking signature.
- */
-function authenticationProblem(request: Request): ServiceError | undefined {
-  const authorization = firstHeader(request.headers.authorization);
-  // Only the query string of the request target matters here. Parsing the whole target as a URL
-  // threw on targets such as `//` or `http://[` (and answered 500).
-  const target = request.url ?? '/';
-  const queryStart = target.indexOf('?');
-  const query = new URLSearchParams(queryStart === -1 ? '' : target.slice(queryStart + 1));
-  const presigned = query.has('X-Amz-Algorithm');
-  if (authorization && presigned) {
-    return new ServiceError(
-      'InvalidSignatureException',
-      "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.",
-    );
-  }
-  if (!authorization && !presigned) {
-    return new ServiceError('MissingAuthenticationTokenException', 'Missing Authentication Token');
-  }
-  let message = '';
-  if (authorization) {
-    const parameters = new Map(
-      authorization
-        .split(/,| /)
-        .slice(1)
-        .filter(Boolean)
-        .map((part) => {
-          const [key = '', value = ''] = part.trim().split('=');
-          return [key, value] as const;
-        }),
-    );
-    for (const name of ['Credential', 'Signature', 'SignedHeaders']) {
-      if (!parameters.get(name)) message += `Authorization header requires '${name}' parameter. `;
-    }
-    if (!request.headers['x-amz-date'] && !request.headers.date) {
-      message += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
-    }
-    if (message) message += `Authorization=${authorization}`;
-  } else {
-    for (const name of [
-      'X-Amz-Algorithm',
-      'X-Amz-Credential',
-      'X-Amz-Signature',
-      'X-Amz-SignedHeaders',
-      'X-Amz-Date',
-    ]) {
-      if (!query.get(name)) message += `AWS query-string parameters must include '${name}'. `;
-    }
-    if (message) message += 'Re-examine the query-string parameters.';
-  }
-  return message ? new ServiceError('IncompleteSignatureException', message) : undefined;
 }

@@ -90,6 +90,9 @@ function convert(model: ApiModel, shape: Shape, value: unknown, format: WireForm
       if (actual !== 'number') throw mismatch(actual, `an ${javaName}`);
       const number = toNumber(value as number | bigint);
       if (shape.type === 'double') return number;
+      // Only CBOR can carry NaN. No whole number holds it, and past this point it would slip through
+      // every range check (NaN < 1 is false) into the operations: a stream with NaN shards.
+      if (Number.isNaN(number)) throw notConvertible(value, `an ${javaName}`);
       const whole = Math.floor(number);
       return shape.type === 'integer' ? Math.min(whole, 2147483647) : whole;
     }
@@ -107,7 +110,7 @@ function convert(model: ApiModel, shape: Shape, value: unknown, format: WireForm
       if (actual !== 'date' && actual !== 'number') throw mismatch(actual, 'milliseconds since epoch');
       const ms = actual === 'date' ? (value as Date).getTime() : toNumber(value as number | bigint) * 1000;
       // CBOR can carry NaN, and a tag-1 or tag-0 date that is not a date (cbor-x: Invalid Date).
-
+      if (Number.isNaN(ms)) throw notConvertible(value, 'milliseconds since epoch');
       return ms;
     }
     case 'list': {

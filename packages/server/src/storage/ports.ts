@@ -13,6 +13,8 @@ export interface LogRecord {
   /** The 128-bit hash key the record was routed by (MD5 of the partition key, or ExplicitHashKey). */
   readonly hashKey: bigint;
   readonly data: Buffer;
+  /** True when the record was stored sealed under a data key (absent for plaintext records). */
+  readonly encrypted?: boolean;
 }
 
 /** What a writer hands to the log; offsets and arrival time are assigned by the log. */
@@ -40,12 +42,42 @@ export interface ReadResult {
   readonly nextOffset: number;
 }
 
+/**
+ * A stream's data key as the log sees it: 32 bytes of AES-256 key, and the id that names it in
+ * the batches it sealed (so a reader can find the key again after the stream switched keys).
+ */
+export interface DataKey {
+  /** 1 … 2^32 − 1; 0 means "no key" on disk. */
+  readonly id: number;
+  readonly key: Buffer;
+}
+
+export interface AppendOptions {
+  /** Seal the batch's records with AES-256-GCM under this key; without it they are stored plain. */
+  readonly encryption?: DataKey;
+}
+
+export interface ReadOptions {
+  /**
+   * Finds the key of a sealed batch by its id. Reading a sealed batch without it, or when it
+   * answers undefined, fails with DataKeyUnavailableError; whatever it throws propagates as is.
+   */
+  readonly dataKey?: (id: number) => Buffer | undefined;
+}
+
 /** The log of one shard. All offsets handed out are durable under the store's durability policy. */
 export interface ShardLog {
   /** Appends the records as one batch; resolves once the batch is durable. */
-  append(records: readonly AppendRecord[]): Promise<AppendResult>;
+  append(records: readonly AppendRecord[], options?: AppendOptions): Promise<AppendResult>;
   /** Reads committed records starting at `fromOffset` (clamped to the trim horizon). */
-  read(fromOffset: number, limits: ReadLimits): Promise<ReadResult>;
+  read(fromOffset: number, limits: ReadLimits, options?: ReadOptions): Promise<ReadResult>;
+  /**
+   * Retention: deletes, oldest first, every whole segment whose newest record arrived before
+   * `timestampMs`, and so moves startOffset() forward. Records are never removed one by one: a
+   * segment holding one record at or after the cutoff stays whole. When every record is older
+   * than the cutoff the log becomes empty (startOffset() === endOffset()); offsets never restart.
+   */
+  trimBefore(timestampMs: number): Promise<void>;
   /** The first offset still stored (moves forward with retention). */
   startOffset(): number;
   /** One past the last durable offset. */
@@ -54,6 +86,12 @@ export interface ShardLog {
   lastArrivalMs(): number | undefined;
   /** The first offset whose record arrived at or after `timestampMs` (endOffset() if none). */
   offsetAtOrAfter(timestampMs: number): Promise<number>;
+  /**
+   * Resolves once a record at `offset` is durable (endOffset() > offset), when `signal` aborts, or
+   * when the log closes — whichever comes first; it never rejects. The commit that makes the record
+   * durable wakes the waiter directly, so push readers (SubscribeToShard) need no polling.
+   */
+  waitForRecords(offset: number, signal?: AbortSignal): Promise<void>;
 }
 
 export interface ShardLogAddress {

@@ -29,6 +29,9 @@ export const clientErrorNames: ReadonlySet<string> = new Set([
   'MissingAuthenticationTokenException',
   'IncompleteSignatureException',
   'InvalidSignatureException',
+  // With --auth sigv4 (auth/auth-errors.ts).
+  'UnrecognizedClientException',
+  'ExpiredTokenException',
 ]);
 
 function header(answer: WireAnswer, name: string): string | undefined {

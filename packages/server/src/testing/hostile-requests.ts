@@ -8,11 +8,17 @@ import { Encoder } from 'cbor-x';
 import fc from 'fast-check';
 import { kinesisModel } from '../services/streams/model.generated.js';
 import { streamsOperations } from '../services/streams/operations/index.js';
-import { type BodyFormat, jsonBytes, memberValue, replaceInvalidUtf8Marks } from './hostile-values.js';
+import { type BodyFormat, jsonBytes, replaceInvalidUtf8Marks } from './hostile-values.js';
+import { nearValidInput } from './near-valid-inputs.js';
 import { fakeAuthorization } from './raw-request.js';
 import type { WireRequest } from './wire-transport.js';
 
-const cborEncoder = new Encoder({ useRecords: false, mapsAsObjects: true, tagUint8Array: false, variableMapSize: true });
+const cborEncoder = new Encoder({
+  useRecords: false,
+  mapsAsObjects: true,
+  tagUint8Array: false,
+  variableMapSize: true,
+});
 const formatTypes: Readonly<Record<BodyFormat, string>> = {
   json: 'application/x-amz-json-1.1',
   cbor: 'application/x-amz-cbor-1.1',
@@ -23,8 +29,6 @@ const operation = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...Object.keys(streamsOperations)) },
   { weight: 1, arbitrary: fc.constantFrom(...operations) },
 );
-/** Mutations weigh one against ten valid values at each member. */
-const hostileWeight = 1;
 
 function cborBytes(value: unknown): Buffer {
   try {
@@ -42,12 +46,12 @@ interface Body {
 
 /** Truncates, corrupts or extends a body now and then. */
 const bodyDamage: fc.Arbitrary<(bytes: Buffer) => Buffer> = fc.oneof(
-  { weight: 12, arbitrary: fc.constant((bytes: Buffer) => bytes) },
+  { weight: 16, arbitrary: fc.constant((bytes: Buffer) => bytes) },
   {
     weight: 1,
-    arbitrary: fc.double({ min: 0, max: 1, noNaN: true }).map((fraction) => (bytes: Buffer) =>
-      bytes.subarray(0, Math.floor(bytes.length * fraction)),
-    ),
+    arbitrary: fc
+      .double({ min: 0, max: 1, noNaN: true })
+      .map((fraction) => (bytes: Buffer) => bytes.subarray(0, Math.floor(bytes.length * fraction))),
   },
   {
     weight: 1,
@@ -62,7 +66,7 @@ const bodyDamage: fc.Arbitrary<(bytes: Buffer) => Buffer> = fc.oneof(
 
 function nearValidBody(operation: string, format: BodyFormat): fc.Arbitrary<Body> {
   const inputShape = kinesisModel.operations[operation]?.input;
-  const input = inputShape ? memberValue(inputShape, format, hostileWeight) : fc.constant({});
+  const input = inputShape ? nearValidInput(inputShape, format) : fc.constant({});
   return fc.tuple(input, bodyDamage).map(([value, damage]) => ({
     format,
     bytes: damage(format === 'json' ? jsonBytes(value) : cborBytes(value)),

@@ -1,7 +1,7 @@
 /**
- * Test support: fast-check arbitraries for one input member — near-valid values built from the
- * Kinesis API model, and the hostile values a fuzzer swaps in (wrong types, nulls, huge strings,
- * deep nesting, numbers out of range, invalid base64, invalid UTF-8, odd CBOR items).
+ * Test support: fast-check arbitraries for the hostile values a fuzzer swaps into an input member
+ * (wrong types, nulls, huge strings, deep nesting, numbers out of range, NaN, invalid base64,
+ * invalid UTF-8, odd CBOR items), chosen by the member's model type.
  *
  * JSON bodies are written by `jsonBytes`, which emits `RawJson` pieces verbatim so that a value
  * can hold what JSON.stringify cannot write: 1e400, 20-digit integers, lone surrogates, invalid
@@ -10,7 +10,6 @@
 import { Tag } from 'cbor-x';
 import fc from 'fast-check';
 import type { Shape } from '../protocol/model.js';
-import { kinesisModel } from '../services/streams/model.generated.js';
 
 export type BodyFormat = 'json' | 'cbor';
 
@@ -47,128 +46,6 @@ export function jsonBytes(value: unknown): Buffer {
   };
   write(value);
   return replaceInvalidUtf8Marks(Buffer.concat(pieces));
-}
-
-/** Stream names the fuzzer may address. The stream a test protects is never among them. */
-export const fuzzStreamNames = ['fuzz-other', 'fuzz-new-1', 'fuzz-new-2', 'fuzz-gone'] as const;
-
-const streamArn = (name: string): string => `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`;
-const alphanumeric = fc.string({ unit: fc.constantFrom(...'abcXYZ019_.-'), minLength: 1, maxLength: 24 });
-const base64Text = fc.uint8Array({ minLength: 0, maxLength: 96 }).map((bytes) => Buffer.from(bytes).toString('base64'));
-
-/** Member shapes whose valid values need more than their constraints say. */
-const namedStrings: Readonly<Record<string, fc.Arbitrary<string>>> = {
-  StreamName: fc.constantFrom(...fuzzStreamNames),
-  StreamARN: fc.constantFrom(...fuzzStreamNames).map(streamArn),
-  ResourceARN: fc.constantFrom(...fuzzStreamNames).map(streamArn),
-  ConsumerARN: fc.constantFrom(...fuzzStreamNames).map((name) => `${streamArn(name)}/consumer/c:1700000000`),
-  ShardId: fc.integer({ min: 0, max: 3 }).map((index) => `shardId-${String(index).padStart(12, '0')}`),
-  ShardIterator: fc.uint8Array({ minLength: 40, maxLength: 90 }).map((bytes) => Buffer.from(bytes).toString('base64')),
-  NextToken: base64Text.filter((text) => text.length > 0),
-  SequenceNumber: fc.oneof(fc.constant('0'), fc.stringMatching(/^[1-9]\d{0,56}$/)),
-  HashKey: fc.bigInt({ min: 0n, max: 2n ** 129n }).map(String),
-  StreamId: fc.stringMatching(/^[a-z0-9]{20}-[a-z0-9]{3}$/),
-  PartitionKey: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }),
-};
-
-/** Small, in-range integers: a valid CreateStream must never ask for thousands of shards. */
-const namedIntegers: Readonly<Record<string, fc.Arbitrary<number>>> = {
-  PositiveIntegerObject: fc.integer({ min: 1, max: 3 }),
-  RetentionPeriodHours: fc.constantFrom(23, 24, 48, 168, 8760, 8761),
-  MaxRecordSizeInKiB: fc.constantFrom(1024, 2048, 10240),
-};
-
-function shapeOf(name: string): Shape {
-  const shape = kinesisModel.shapes[name];
-  if (!shape) throw new Error(`model has no shape ${name}`);
-  return shape;
-}
-
-function validString(name: string, shape: Extract<Shape, { type: 'string' }>): fc.Arbitrary<string> {
-  const named = namedStrings[name];
-  if (named) return named;
-  if (shape.enum) return fc.constantFrom(...shape.enum);
-  const minLength = shape.min ?? 0;
-  return fc.string({ unit: 'grapheme-ascii', minLength, maxLength: Math.max(minLength, Math.min(shape.max ?? 24, 24)) });
-}
-
-const cache = new Map<string, fc.Arbitrary<unknown>>();
-
-/**
- * A value for one model shape: valid most of the time, hostile now and then — at every depth, so
- * a mutation can hide inside record 3 of a PutRecords. `hostileWeight` 0 gives valid values only.
- */
-export function memberValue(name: string, format: BodyFormat, hostileWeight: number): fc.Arbitrary<unknown> {
-  const key = `${name}/${format}/${hostileWeight}`;
-  let arbitrary = cache.get(key);
-  if (arbitrary === undefined) {
-    const valid = validValue(name, format, hostileWeight);
-    arbitrary =
-      hostileWeight === 0
-        ? valid
-        : fc.oneof({ arbitrary: valid, weight: 10 }, { arbitrary: hostileValue(shapeOf(name), format), weight: hostileWeight });
-    cache.set(key, arbitrary);
-  }
-  return arbitrary;
-}
-
-function validValue(name: string, format: BodyFormat, hostileWeight: number): fc.Arbitrary<unknown> {
-  const shape = shapeOf(name);
-  switch (shape.type) {
-    case 'string':
-      return validString(name, shape);
-    case 'integer':
-    case 'long':
-      return (
-        namedIntegers[name] ??
-        fc.integer({ min: shape.min ?? 0, max: Math.max(shape.min ?? 0, Math.min(shape.max ?? 100, 100)) })
-      );
-    case 'double':
-      return fc.double({ min: 0, max: 100, noNaN: true });
-    case 'boolean':
-      return fc.boolean();
-    case 'timestamp': {
-      const seconds = fc.integer({ min: 1_600_000_000, max: 1_900_000_000 });
-      return format === 'json' ? seconds : fc.oneof(seconds, seconds.map((value) => new Date(value * 1000)));
-    }
-    case 'blob': {
-      const bytes = fc.uint8Array({ maxLength: 64 });
-      return format === 'json' ? bytes.map((value) => Buffer.from(value).toString('base64')) : bytes;
-    }
-    case 'list':
-      return fc.array(memberValue(shape.member, format, hostileWeight), {
-        minLength: shape.min ?? 0,
-        maxLength: Math.max(shape.min ?? 0, Math.min(shape.max ?? 4, 4)),
-      });
-    case 'map':
-      return fc.dictionary(
-        memberValue(shape.key, format, 0) as fc.Arbitrary<string>,
-        memberValue(shape.value, format, hostileWeight),
-        { minKeys: shape.min ?? 0, maxKeys: 3 },
-      );
-    case 'structure':
-      return structureValue(shape, format, hostileWeight);
-  }
-}
-
-function structureValue(
-  shape: Extract<Shape, { type: 'structure' }>,
-  format: BodyFormat,
-  hostileWeight: number,
-): fc.Arbitrary<Record<string, unknown>> {
-  const members: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const [member, memberShape] of Object.entries(shape.members)) {
-    members[member] = memberValue(memberShape, format, hostileWeight);
-  }
-  const required = shape.required ?? [];
-  const complete = fc.record(members, { requiredKeys: required });
-  if (hostileWeight === 0) return complete;
-  // Now and then a required member goes missing or an unknown member comes along.
-  const partial = fc.record(members, { requiredKeys: [] });
-  const unknown = fc.dictionary(fc.string({ maxLength: 12 }), hostileValue(undefined, format), { maxKeys: 2 });
-  return fc
-    .tuple(fc.oneof({ arbitrary: complete, weight: 6 }, { arbitrary: partial, weight: 1 }), unknown)
-    .map(([value, extra]) => ({ ...extra, ...value }));
 }
 
 /**
@@ -209,8 +86,13 @@ function deepArray(depth: number): unknown {
   return value;
 }
 
-/** Megabyte strings are slow to echo back in a ValidationException; keep them rare. */
-const hugeString = fc.integer({ min: 10_000, max: 1_200_000 }).map((length) => 'x'.repeat(length));
+/**
+ * Megabyte strings are slow to echo back in a ValidationException; keep them rare. They stay
+ * under the 1 MiB body limit of control-plane operations: a refused HTTP/1.1 body closes the
+ * connection while the client may still be writing, and the reset can overtake the 413 (which
+ * bad-input.test.ts checks with a client that reads as it writes).
+ */
+const hugeString = fc.integer({ min: 10_000, max: 900_000 }).map((length) => 'x'.repeat(length));
 
 const jsonNumbers = fc
   .constantFrom(
@@ -230,21 +112,12 @@ const jsonNumbers = fc
     '0.999',
   )
   .map(RawJson.of);
-const cborNumbers = fc.constantFrom<unknown>(
-  Number.NaN,
-  Infinity,
-  -Infinity,
-  -0,
-  1.5,
-  0.999,
-  2 ** 31,
-  -(2 ** 31) - 1,
-  1e20,
-  0,
-  -1,
-  2n ** 64n - 1n,
-  -(2n ** 64n),
-  2n ** 53n + 1n,
+/** Grouped so that NaN and the infinities, which only CBOR can carry, come up as often as the rest. */
+const cborNumbers = fc.oneof(
+  fc.constant<unknown>(Number.NaN),
+  fc.constantFrom<unknown>(Infinity, -Infinity),
+  fc.constantFrom<unknown>(-0, 1.5, 0.999, 0, -1),
+  fc.constantFrom<unknown>(2 ** 31, -(2 ** 31) - 1, 1e20, 2n ** 64n - 1n, -(2n ** 64n), 2n ** 53n + 1n),
 );
 const cborDates = fc.constantFrom<unknown>(
   new Date(0),

@@ -14,6 +14,8 @@ export const serverStartMsMax = 20_000;
 
 export interface ServerProcess {
   readonly url: string;
+  /** The server's process id (tests read its /proc/<pid>/status). */
+  readonly pid: number;
   readonly dataDir: string;
   readonly output: () => string;
   /** Sends a signal and waits for the process to exit. */
@@ -47,6 +49,10 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     '--delete-stream-ms',
     '0',
     '--update-stream-ms',
+    '0',
+    '--register-consumer-ms',
+    '0',
+    '--deregister-consumer-ms',
     '0',
     ...(options.inMemory ? ['--in-memory'] : []),
     ...(options.args ?? []),
@@ -90,6 +96,7 @@ function handle(
   };
   return {
     url,
+    pid: child.pid ?? 0,
     dataDir,
     output,
     kill,

@@ -64,7 +64,10 @@ describe('boto3', { skip: boto3.skip }, () => {
   });
 
   test('creates, writes 300 records, reads them back from every shard, tags, and deletes', async () => {
-    const { stdout } = await run(debianPythonPath, ['-c', script, server.url], { env: awsToolEnvironment(), timeout: 120_000 });
+    const { stdout } = await run(debianPythonPath, ['-c', script, server.url], {
+      env: awsToolEnvironment(),
+      timeout: 120_000,
+    });
     const out = JSON.parse(stdout) as {
       failed: number;
       put: Array<[string, string]>;

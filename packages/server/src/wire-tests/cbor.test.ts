@@ -21,7 +21,9 @@ describe('CBOR (application/x-amz-cbor-1.1)', () => {
       body: Buffer.from(encoder.encode(input)),
     });
     assert.equal(response.headers['content-type'], cborType);
-    const decoded = response.body.length ? (smithyCbor.deserialize(new Uint8Array(response.body)) as Record<string, unknown>) : {};
+    const decoded = response.body.length
+      ? (smithyCbor.deserialize(new Uint8Array(response.body)) as Record<string, unknown>)
+      : {};
     return { status: response.statusCode, body: decoded };
   };
   before(async () => {
@@ -56,7 +58,11 @@ describe('CBOR (application/x-amz-cbor-1.1)', () => {
     assert.equal(records.status, 200);
     const got = records.body.Records as Array<Record<string, unknown>>;
     assert.deepEqual(
-      got.map((record) => [record.SequenceNumber, record.PartitionKey, Buffer.from(record.Data as Uint8Array).toString('hex')]),
+      got.map((record) => [
+        record.SequenceNumber,
+        record.PartitionKey,
+        Buffer.from(record.Data as Uint8Array).toString('hex'),
+      ]),
       payloads.map((data, index) => [sequences[index], `k${index}`, data.toString('hex')]),
     );
     for (const record of got) {

@@ -9,8 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { answerProblem } from '../testing/answer-shape.js';
 import { describeRequest, hostileRequest } from '../testing/hostile-requests.js';
-import { fuzzStreamNames } from '../testing/hostile-values.js';
 import { createStreamJson, expectSuccess } from '../testing/kinesis-json.js';
+import { fuzzStreamNames } from '../testing/near-valid-inputs.js';
 import { rawRequest } from '../testing/raw-request.js';
 import { type ServerProcess, startServerProcess } from '../testing/server-process.js';
 import { openWireTransport, type WireTransport } from '../testing/wire-transport.js';
@@ -49,7 +49,7 @@ async function readShard(url: string, shardId: string): Promise<StoredRecord[]> 
 describe(`fuzzing the front door (seed ${fuzzSeed})`, () => {
   let server: ServerProcess;
   let transport: WireTransport;
-  const before_: StoredRecord[][] = [];
+  const storedBefore: StoredRecord[][] = [];
 
   before(async () => {
     server = await startServerProcess({ inMemory: true });
@@ -63,8 +63,8 @@ describe(`fuzzing the front door (seed ${fuzzSeed})`, () => {
     }));
     await expectSuccess(server.url, 'PutRecords', { StreamName: protectedStream, Records: records });
     await expectSuccess(server.url, 'PutRecord', { StreamName: protectedStream, PartitionKey: 'last', Data: 'AA==' });
-    for (const shardId of shardIds) before_.push(await readShard(server.url, shardId));
-    assert.equal(before_.flat().length, 41);
+    for (const shardId of shardIds) storedBefore.push(await readShard(server.url, shardId));
+    assert.equal(storedBefore.flat().length, 41);
   });
   after(async () => {
     await transport?.close();
@@ -110,8 +110,8 @@ describe(`fuzzing the front door (seed ${fuzzSeed})`, () => {
     const health = await rawRequest(server.url, { method: 'GET', path: '/health' }, 5_000);
     assert.equal(health.statusCode, 200);
     assert.doesNotMatch(server.output(), /unexpected error| failed/, 'the server logged no internal failure');
-    const after_: StoredRecord[][] = [];
-    for (const shardId of shardIds) after_.push(await readShard(server.url, shardId));
-    assert.deepEqual(after_, before_, 'every record stored before the run reads back unchanged');
+    const storedAfter: StoredRecord[][] = [];
+    for (const shardId of shardIds) storedAfter.push(await readShard(server.url, shardId));
+    assert.deepEqual(storedAfter, storedBefore, 'every record stored before the run reads back unchanged');
   });
 });

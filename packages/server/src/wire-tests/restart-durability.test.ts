@@ -43,7 +43,12 @@ describe('durability across restarts', () => {
       await Promise.all(calls);
       // Keep writing while the kill lands: those records may or may not survive, but must not corrupt.
       const inFlight = client
-        .send(new PutRecordsCommand({ StreamName: 'crash', Records: [{ PartitionKey: 'late', Data: Buffer.alloc(5000, 1) }] }))
+        .send(
+          new PutRecordsCommand({
+            StreamName: 'crash',
+            Records: [{ PartitionKey: 'late', Data: Buffer.alloc(5000, 1) }],
+          }),
+        )
         .catch(() => undefined);
       await server.kill('SIGKILL');
       await inFlight;

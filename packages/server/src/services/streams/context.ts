@@ -1,9 +1,18 @@
 /** What every Data Streams operation is handed: configuration, state and storage. */
+import type { InvokeOptions, RpcOutput } from '../../protocol/rpc-service.js';
 import type { LogStore, MetaStore } from '../../storage/ports.js';
+import type { ConsumerRegistry } from './consumer-registry.js';
 import { streamErrors } from './errors.js';
+import type { EnhancedFanOutConfig } from './fan-out-config.js';
+import type { OnDemandScalingConfig } from './on-demand-scaler.js';
 import type { StreamRegistry } from './registry.js';
+import type { ShardMapFence } from './shard-map-fence.js';
 import type { ShardState, StreamState, StreamStatus } from './state.js';
-import { shardIdOf } from './state.js';
+import { isExpired, shardIdOf } from './state.js';
+import type { StreamEncryption } from './stream-encryption.js';
+import type { SubscriptionHub } from './subscription-hub.js';
+import type { ThroughputLimiter, ThroughputLimitsMode } from './throughput-limits.js';
+import type { WriteMeter } from './write-meter.js';
 
 export interface StreamsConfig {
   readonly region: string;
@@ -14,6 +23,14 @@ export interface StreamsConfig {
   readonly updateStreamMs: number;
   /** The account's shard quota (AWS's default in the large regions is 20,000... 500 for new accounts). */
   readonly shardLimit: number;
+  /** Consumer transition delays and subscription timing (absent: fanOutDefaults). */
+  readonly enhancedFanOut?: EnhancedFanOutConfig;
+  /** Opt-in AWS per-shard throughput limits and throttle injection (absent: off, none). */
+  readonly throughput?: { readonly mode: ThroughputLimitsMode; readonly injectThrottleRate: number };
+  /** How ON_DEMAND streams scale themselves (absent: onDemandScalingDefaults). */
+  readonly onDemandScaling?: OnDemandScalingConfig;
+  /** How often retention trims expired data (absent: retentionIntervalMsDefault; 0: never by itself). */
+  readonly retentionIntervalMs?: number;
 }
 
 export interface StreamsContext {
@@ -24,10 +41,23 @@ export interface StreamsContext {
   readonly clock: () => number;
   /** AES-256 key that seals shard iterators and pagination tokens. */
   readonly secretKey: Buffer;
+  /** Encryption at rest: the key ring and the streams' data keys. */
+  readonly encryption: StreamEncryption;
+  /** Enhanced fan-out consumers (RegisterStreamConsumer …). */
+  readonly consumers: ConsumerRegistry;
+  /** The SubscribeToShard subscriptions in flight, one per consumer and shard. */
+  readonly subscriptions: SubscriptionHub;
+  /** Orders appends against shard-map changes (resharding). */
+  readonly fence: ShardMapFence;
+  /** Per-shard token buckets (`--throughput-limits aws`) and throttle injection. */
+  readonly throughput: ThroughputLimiter;
+  /** Write rates and hash-key samples of ON_DEMAND streams' shards, for the on-demand scaler. */
+  readonly writeMeter: WriteMeter;
 }
 
 export type OperationInput = Record<string, unknown>;
-export type Operation = (context: StreamsContext, input: OperationInput) => Promise<Record<string, unknown>>;
+/** An operation answers with a plain object, or (SubscribeToShard) with an event stream. */
+export type Operation = (context: StreamsContext, input: OperationInput, options?: InvokeOptions) => Promise<RpcOutput>;
 
 export function streamArn(config: StreamsConfig, name: string): string {
   return `arn:aws:kinesis:${config.region}:${config.accountId}:stream/${name}`;
@@ -114,7 +144,10 @@ export function findReadableShard(
   if (index === undefined) throw streamErrors.shardUnresolvable(shardIdText, name, account);
   const stream = context.registry.find(name);
   const readable = stream?.status === 'ACTIVE' || stream?.status === 'UPDATING';
-  const shard = readable ? stream.shards.find((candidate) => candidate.index === index) : undefined;
+  // An expired shard (a closed shard whose data all expired) no longer exists, as on AWS.
+  const shard = readable
+    ? stream.shards.find((candidate) => candidate.index === index && !isExpired(candidate))
+    : undefined;
   if (!stream || !shard) throw streamErrors.shardNotFound(shardIdOf(index), name, account);
   return { stream, shard };
 }

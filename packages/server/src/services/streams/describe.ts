@@ -15,6 +15,17 @@ export function shardDescription(shard: ShardState): Record<string, unknown> {
   };
 }
 
+/** The ChildShards of a closed shard, as GetRecords answers them at the shard's end. */
+export function childShards(stream: StreamState, parent: ShardState): Array<Record<string, unknown>> {
+  return stream.shards
+    .filter((shard) => shard.parentShardId === parent.shardId || shard.adjacentParentShardId === parent.shardId)
+    .map((child) => ({
+      ShardId: child.shardId,
+      ParentShards: [child.parentShardId, child.adjacentParentShardId].filter((id) => id !== undefined),
+      HashKeyRange: { StartingHashKey: child.startingHashKey, EndingHashKey: child.endingHashKey },
+    }));
+}
+
 export function enhancedMonitoring(stream: StreamState): Array<Record<string, unknown>> {
   return [{ ShardLevelMetrics: [...stream.enhancedMonitoring] }];
 }

@@ -14,12 +14,23 @@ export class StreamRegistry {
   readonly #clock: () => number;
   readonly #streams = new Map<string, StreamState>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #completeUpdate: ((stream: StreamState) => Promise<void>) | undefined;
   #closed = false;
 
-  constructor(options: { meta: MetaStore; logs: LogStore; clock: () => number }) {
+  constructor(options: {
+    meta: MetaStore;
+    logs: LogStore;
+    clock: () => number;
+    /**
+     * Completes an UPDATING → ACTIVE transition that carries work (resharding, a mode change).
+     * Without it the registry only sets the status.
+     */
+    completeUpdate?: (stream: StreamState) => Promise<void>;
+  }) {
     this.#meta = options.meta;
     this.#logs = options.logs;
     this.#clock = options.clock;
+    this.#completeUpdate = options.completeUpdate;
   }
 
   async load(): Promise<void> {
@@ -42,6 +53,20 @@ export class StreamRegistry {
   async save(stream: StreamState): Promise<void> {
     await this.#meta.put(streamKeyPrefix + stream.name, stream);
     this.#streams.set(stream.name, stream);
+    this.#schedule(stream);
+  }
+
+  /**
+   * Applies `change` durably without replacing the live object: first to a copy that is
+   * persisted, then to the stream itself. Readers see the change only once it is durable, and an
+   * operation that still holds the object cannot write an older state back. `change` runs twice,
+   * so it must assign values computed beforehand, not compute them.
+   */
+  async commit(stream: StreamState, change: (draft: StreamState) => void): Promise<void> {
+    const draft = structuredClone(stream);
+    change(draft);
+    await this.#meta.put(streamKeyPrefix + stream.name, draft);
+    change(stream);
     this.#schedule(stream);
   }
 
@@ -77,6 +102,10 @@ export class StreamRegistry {
       await this.#meta.remove(streamKeyPrefix + name);
       this.#streams.delete(name);
       await this.#logs.deleteStream(stream.key);
+      return;
+    }
+    if (this.#completeUpdate) {
+      await this.#completeUpdate(stream);
       return;
     }
     const { pending: _done, ...rest } = stream;

@@ -3,32 +3,67 @@
  * operations: a stream (`…:stream/NAME`) or one of its consumers (`…:stream/NAME/consumer/C:EPOCH`),
  * the two patterns AWS documents for PutResourcePolicy.
  */
+
+import { findConsumerByParts, parseConsumerArn } from './consumer-lookup.js';
+import { type ConsumerState, consumerEpochSeconds } from './consumer-registry.js';
 import type { StreamsContext } from './context.js';
 import { streamErrors } from './errors.js';
 import type { StreamState, StreamStatus } from './state.js';
 
-const resourceArnPattern =
-  /^arn:aws[^:]*:kinesis:([^:]*):(\d{12}):stream\/([a-zA-Z0-9_.-]{1,128})(?:\/consumer\/([a-zA-Z0-9_.-]{1,128}):(\d+))?$/;
+const streamArnPattern = /^arn:aws[^:]*:kinesis:([^:]*):(\d{12}):stream\/([a-zA-Z0-9_.-]{1,128})$/;
+
+export type Resource =
+  | { readonly kind: 'stream'; readonly arn: string; readonly stream: StreamState }
+  | { readonly kind: 'consumer'; readonly arn: string; readonly stream: StreamState; readonly consumer: ConsumerState };
 
 /**
- * The stream a ResourceARN names, or ResourceNotFoundException. Consumers do not exist yet, so a
- * consumer ARN of an existing stream answers ResourceNotFoundException too. With `statuses`, the
- * stream must be in one of them (ResourceInUseException otherwise).
+ * The stream or consumer a ResourceARN names, or ResourceNotFoundException. With `statuses` (the
+ * operations that change the resource), the stream must be in one of them and a consumer must be
+ * ACTIVE (ResourceInUseException otherwise, in AWS's words for a consumer that is not).
  */
-export function findResourceStream(
+export function findResource(
   context: StreamsContext,
   resourceArn: string,
   statuses?: readonly StreamStatus[],
-): StreamState {
-  const match = resourceArnPattern.exec(resourceArn);
-  if (!match) throw streamErrors.invalidResourceArn(resourceArn);
-  const [, region, account = '', name = '', consumerName] = match;
-  const { config } = context;
-  const stream = region === config.region && account === config.accountId ? context.registry.find(name) : undefined;
-  if (!stream) throw streamErrors.streamNotFound(name, account);
-  if (consumerName !== undefined) throw streamErrors.consumerNotFound(consumerName, name, account);
-  if (statuses && !statuses.includes(stream.status)) {
-    throw streamErrors.streamNotActive(stream.name, account, stream.status);
+): Resource {
+  const account = context.config.accountId;
+  const consumerParts = parseConsumerArn(resourceArn);
+  if (consumerParts) {
+    const { stream, consumer } = findConsumerByParts(context, consumerParts);
+    if (statuses && !statuses.includes(stream.status)) {
+      throw streamErrors.streamNotActive(stream.name, account, stream.status);
+    }
+    if (statuses && consumer.status !== 'ACTIVE') {
+      throw streamErrors.consumerNotActive(consumer.name, consumerEpochSeconds(consumer), stream.name, account);
+    }
+    return { kind: 'consumer', arn: consumer.arn, stream, consumer };
   }
-  return stream;
+  const match = streamArnPattern.exec(resourceArn);
+  if (!match) throw streamErrors.invalidResourceArn(resourceArn);
+  const [, region, arnAccount = '', name = ''] = match;
+  const local = region === context.config.region && arnAccount === account;
+  const stream = local ? context.registry.find(name) : undefined;
+  if (!stream) throw streamErrors.streamNotFound(name, arnAccount);
+  if (statuses && !statuses.includes(stream.status)) {
+    throw streamErrors.streamNotActive(stream.name, arnAccount, stream.status);
+  }
+  return { kind: 'stream', arn: stream.arn, stream };
+}
+
+export function resourceTags(resource: Resource): Record<string, string> {
+  return resource.kind === 'stream' ? resource.stream.tags : resource.consumer.tags;
+}
+
+/** Replaces the resource's tags durably. */
+export async function saveResourceTags(
+  context: StreamsContext,
+  resource: Resource,
+  tags: Record<string, string>,
+): Promise<void> {
+  if (resource.kind === 'consumer') {
+    await context.consumers.saveTags(resource.consumer, tags);
+    return;
+  }
+  resource.stream.tags = tags;
+  await context.registry.save(resource.stream);
 }

@@ -1,6 +1,6 @@
 /**
  * Resource policies, kept as the caller's JSON text under `policy/<resource ARN>` in the metadata
- * store. They are stored and returned, not enforced (enforcement comes with request signing).
+ * store. With --credentials they are enforced too (auth/authorize.ts, via authorization.ts).
  */
 import type { MetaStore } from '../../storage/ports.js';
 import { resourcePolicyKeyPrefix } from './state.js';

@@ -22,14 +22,18 @@ export function shardFor(stream: StreamState, hashKey: bigint): ShardState {
   throw new Error(`no open shard of ${stream.name} covers hash key ${hashKey}`);
 }
 
-/** AWS counts the data blob plus the partition key's bytes against the record size limit. */
+/** AWS counts the data blob plus the partition key's bytes against record size and throughput limits. */
+export function recordSizeBytes(data: Buffer, partitionKey: string): number {
+  return data.length + Buffer.byteLength(partitionKey, 'utf8');
+}
+
 export function checkRecordSize(
   context: StreamsContext,
   stream: StreamState,
   data: Buffer,
   partitionKey: string,
 ): void {
-  const sizeBytes = data.length + Buffer.byteLength(partitionKey, 'utf8');
+  const sizeBytes = recordSizeBytes(data, partitionKey);
   if (sizeBytes > stream.maxRecordSizeKiB * 1024) {
     void context;
     throw streamErrors.recordTooLarge(sizeBytes, stream.maxRecordSizeKiB, stream.name);

@@ -52,3 +52,23 @@ export function decodeSequence(text: string): SequenceParts | undefined {
     offset: Number(offset),
   };
 }
+
+/**
+ * The number just below every record of a shard: version 1 with the shard's epoch and index. It is
+ * the ContinuationSequenceNumber of a subscription that has sent nothing and stands before the
+ * shard's first record (offset 0): AFTER_SEQUENCE_NUMBER of it must start at offset 0, which no
+ * record's number can express, and it must compare below the shard's records, as KCL's
+ * checkpoints compare them (every version-2 number is larger).
+ */
+export function shardStartMarker(shardEpochMs: number, shardIndex: number): string {
+  return (encodeSequence({ shardEpochMs, shardIndex, offset: 0 }) - (1n << versionShift)).toString();
+}
+
+/** The shard a shardStartMarker names (offset 0), or undefined for any other number. */
+export function decodeShardStartMarker(text: string): SequenceParts | undefined {
+  if (!/^[1-9]\d{0,128}$/.test(text)) return undefined;
+  const value = BigInt(text);
+  if (value >> versionShift !== sequenceVersion - 1n || (value & offsetMask) !== 0n) return undefined;
+  const parts = decodeSequence((value + (1n << versionShift)).toString());
+  return parts?.offset === 0 ? parts : undefined;
+}

@@ -14,12 +14,45 @@ export interface ShardState {
   /** The shard's creation millisecond: the epoch field of its sequence numbers. */
   readonly epochMs: number;
   endingSequenceNumber?: string;
+  /**
+   * When resharding closed the shard (epoch ms): the epoch of its children, so that the shard
+   * covers [epochMs, closedMs] in time. Set together with endingSequenceNumber.
+   */
+  closedMs?: number;
+  /**
+   * When retention found every record of this closed shard expired (epoch ms). Like AWS, the
+   * shard is then no longer listed nor readable; it stays in `shards` so its index is never reused.
+   */
+  expiredMs?: number;
 }
+
+/**
+ * A stream's data key, wrapped (AES-256-GCM) under a key-ring master key. Records are sealed under
+ * the data key; the batches name it by `id`, so older keys stay readable after a key change.
+ */
+export interface WrappedDataKey {
+  /** 1, 2, …: the order StartStreamEncryption made them in; the last one seals new batches. */
+  readonly id: number;
+  /** The key id (UUID) of the master key that wraps it. */
+  readonly masterKeyId: string;
+  /** base64 of nonce (12 bytes) | ciphertext (32) | tag (16). */
+  readonly wrapped: string;
+}
+
+/** A change of the shard map, applied when the stream's UPDATING transition completes. */
+export type ReshardPlan =
+  | { readonly kind: 'split'; readonly shardIndex: number; readonly newStartingHashKey: string }
+  | { readonly kind: 'merge'; readonly shardIndex: number; readonly adjacentShardIndex: number }
+  | { readonly kind: 'uniform'; readonly targetShardCount: number };
 
 export interface PendingTransition {
   /** When the transition completes (epoch ms). */
   readonly atMs: number;
   readonly to: 'ACTIVE' | 'DELETED';
+  /** SplitShard, MergeShards, UpdateShardCount: the shard map changes when the update completes. */
+  readonly reshard?: ReshardPlan;
+  /** UpdateStreamMode: the capacity mode the stream has once the update completes. */
+  readonly streamMode?: StreamMode;
 }
 
 export interface StreamState {
@@ -36,10 +69,19 @@ export interface StreamState {
   tags: Record<string, string>;
   enhancedMonitoring: string[];
   encryptionType: EncryptionType;
+  /** The KeyId as the caller gave it to StartStreamEncryption (DescribeStream shows it as given). */
   keyId?: string;
+  /** Every data key the stream ever sealed records under, oldest first. */
+  dataKeys?: WrappedDataKey[];
+  /** When StartStreamEncryption was accepted (epoch ms), pruned to the last 24 hours. */
+  encryptionUpdatesMs?: number[];
   maxRecordSizeKiB: number;
   warmThroughputMiBps?: number;
   consumerCount: number;
+  /** When UpdateShardCount was accepted (epoch ms), pruned to the last 24 hours. */
+  shardCountUpdatesMs?: number[];
+  /** When UpdateStreamMode was accepted (epoch ms), pruned to the last 24 hours. */
+  streamModeUpdatesMs?: number[];
 }
 
 export const streamKeyPrefix = 'stream/';
@@ -61,4 +103,9 @@ export function shardIndexOf(shardId: string): number | undefined {
 
 export function isOpen(shard: ShardState): boolean {
   return shard.endingSequenceNumber === undefined;
+}
+
+/** A closed shard whose data all expired: no longer listed or readable (see retention-worker.ts). */
+export function isExpired(shard: ShardState): boolean {
+  return shard.expiredMs !== undefined;
 }

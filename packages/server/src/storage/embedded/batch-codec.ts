@@ -10,12 +10,12 @@
  *        4    4 batchBytes       whole batch including this header
  *        8    4 checksum         CRC32C of bytes [12, batchBytes)
  *       12    1 formatVersion    1
- *       13    1 flags            0 (bit 0 reserved for "encrypted")
+ *       13    1 flags            bit 0: records sealed (AES-256-GCM, see batch-crypto.ts); others 0
  *       14    2 reserved         0
  *       16    8 baseOffset       offset of the first record
  *       24    4 recordCount      ≥ 1
  *       28    8 arrivalMs        shared by every record of the batch
- *       36    4 reserved         0
+ *       36    4 dataKeyId        the data key a sealed batch is sealed under; 0 when plain
  *
  * Record entry (24 bytes, then the key and the data), repeated recordCount times
  *        0    4 dataBytes
@@ -24,6 +24,9 @@
  *        7    1 reserved           0
  *        8   16 hashKey            unsigned 128-bit, big-endian
  *       24    … partition key (UTF-8), then data
+ *
+ * A sealed batch keeps the header in the clear (recovery, index rebuilds, timestamp lookups and
+ * checksums need no key) and replaces the record entries by nonce, ciphertext and tag.
  */
 import assert from 'node:assert/strict';
 import type { AppendRecord, LogRecord } from '../ports.js';
@@ -34,6 +37,9 @@ export const batchMagic = 0x54524942;
 export const batchFormatVersion = 1;
 export const batchHeaderBytes = 40;
 export const recordEntryBytes = 24;
+/** Flags bit 0: the record entries are sealed under the data key named by `dataKeyId`. */
+export const batchFlagSealed = 0x01;
+const knownFlags = batchFlagSealed;
 /** The checksum covers everything after its own field. */
 const checksummedFrom = 12;
 
@@ -49,6 +55,8 @@ export interface BatchHeader {
   readonly baseOffset: number;
   readonly recordCount: number;
   readonly arrivalMs: number;
+  /** The data key of a sealed batch (0 for a plain one). */
+  readonly dataKeyId: number;
 }
 
 /** Why bytes that should hold a batch do not. Recovery reports it; reads put it in CorruptLogError. */
@@ -62,7 +70,8 @@ export type BatchDefect =
   | 'bad-checksum'
   | 'unexpected-offset'
   | 'bad-record-layout'
-  | 'unsupported-format';
+  | 'unsupported-format'
+  | 'bad-seal';
 
 /** The encoded size of a batch; asserts the per-record limits of the format. */
 export function measureBatchBytes(records: readonly AppendRecord[]): number {
@@ -138,7 +147,12 @@ export function parseBatchHeader(bytes: Buffer, start: number): BatchHeader | Ba
     baseOffset,
     recordCount,
     arrivalMs,
+    dataKeyId: bytes.readUInt32LE(start + 36),
   };
+}
+
+export function isSealed(header: Pick<BatchHeader, 'flags'>): boolean {
+  return (header.flags & batchFlagSealed) !== 0;
 }
 
 /** Verifies the checksum and then the format version of a whole batch held in `bytes`. */
@@ -146,7 +160,8 @@ export function verifyBatch(bytes: Buffer, start: number, header: BatchHeader): 
   if (crc32c(bytes, start + checksummedFrom, start + header.batchBytes) !== header.checksum) return 'bad-checksum';
   // Checked after the checksum: an intact batch of an unknown version is not a torn write, and
   // must never be truncated away as one.
-  if (header.formatVersion !== batchFormatVersion || header.flags !== 0) return 'unsupported-format';
+  if (header.formatVersion !== batchFormatVersion || (header.flags & ~knownFlags) !== 0) return 'unsupported-format';
+  if (isSealed(header) !== (header.dataKeyId !== 0)) return 'unsupported-format';
   return undefined;
 }
 
@@ -184,14 +199,16 @@ export function decodeBatchRecords(
       const recordBytes = dataBytes + partitionKeyBytes;
       // The first record of a read is returned whatever its size, so a reader always progresses.
       if (out.length > 0 && recordBytes > budget.bytesLeft) return false;
-      out.push({
+      const record: LogRecord = {
         offset,
         arrivalMs: header.arrivalMs,
         partitionKey: bytes.toString('utf8', keyStart, dataStart),
         hashKey: (bytes.readBigUInt64BE(position + 8) << 64n) | bytes.readBigUInt64BE(position + 16),
         // A view, not a copy: the chunk buffer belongs to this read alone.
         data: bytes.subarray(dataStart, recordEnd),
-      });
+      };
+      // Plain records keep the plain shape: the flag costs nothing on the common path.
+      out.push(isSealed(header) ? { ...record, encrypted: true } : record);
       budget.bytesLeft -= recordBytes;
       budget.recordsLeft -= 1;
       if (budget.recordsLeft <= 0) return false;

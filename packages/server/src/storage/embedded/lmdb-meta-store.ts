@@ -16,6 +16,9 @@ export interface LmdbMetaStoreOptions {
   readonly path: string;
 }
 
+/** The named database holding the entries (JSON values); lmdb-read-only.ts reads it too. */
+export const entriesDatabaseName = 'entries';
+
 /** Key of the revision counter in the `state` database. */
 const revisionKey = 'revision';
 
@@ -32,7 +35,11 @@ export class LmdbMetaStore implements MetaStore {
     // JSON encoding rather than lmdb's default msgpack: it round-trips exactly what the memory
     // store round-trips, and metadata is small enough that encoding speed does not matter.
     this.root = open({ path: options.path });
-    this.entries = this.root.openDB<unknown, string>({ name: 'entries', encoding: 'json', useVersions: true });
+    this.entries = this.root.openDB<unknown, string>({
+      name: entriesDatabaseName,
+      encoding: 'json',
+      useVersions: true,
+    });
     this.state = this.root.openDB<number, string>({ name: 'state', encoding: 'json' });
   }
 

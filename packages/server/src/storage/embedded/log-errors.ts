@@ -12,6 +12,13 @@ export interface CorruptLogDetails {
   readonly byteStart: number;
   readonly byteEnd: number;
   readonly reason: string;
+  /**
+   * How many records the damaged batch holds, and the offset of the first, when its header could
+   * still be read (the header is checksummed with the rest, so these are what it claims). Absent
+   * when the damage starts in the header itself.
+   */
+  readonly recordCount?: number;
+  readonly firstOffset?: number;
 }
 
 /** Committed log bytes failed verification; they are never served. */
@@ -21,9 +28,15 @@ export class CorruptLogError extends Error {
   constructor(readonly details: CorruptLogDetails) {
     super(
       `corrupt log data in ${details.segment} bytes [${details.byteStart}, ${details.byteEnd}) ` +
-        `of stream ${details.streamKey} shard ${details.shardIndex}: ${details.reason}`,
+        `of stream ${details.streamKey} shard ${details.shardIndex}: ${details.reason}${describeRecords(details)}`,
     );
   }
+}
+
+function describeRecords(details: CorruptLogDetails): string {
+  const first = details.firstOffset === undefined ? '' : ` from offset ${details.firstOffset}`;
+  if (details.recordCount === undefined) return first === '' ? '' : ` (records${first})`;
+  return ` (a batch of ${details.recordCount} records${first})`;
 }
 
 /** The shard log (or the whole store) was closed; nothing more can be appended or read. */
@@ -46,5 +59,21 @@ export class LogWriteFailedError extends Error {
 
   constructor(streamKey: string, shardIndex: number, cause: unknown) {
     super(`writing the log of stream ${streamKey} shard ${shardIndex} failed`, { cause });
+  }
+}
+
+/**
+ * A read reached a sealed batch whose data key the caller did not supply. Nothing of the batch is
+ * served; the bytes on disk are intact (their checksum verified), only the key is missing.
+ */
+export class DataKeyUnavailableError extends Error {
+  override readonly name = 'DataKeyUnavailableError';
+
+  constructor(
+    readonly streamKey: string,
+    readonly shardIndex: number,
+    readonly dataKeyId: number,
+  ) {
+    super(`data key ${dataKeyId} of stream ${streamKey} shard ${shardIndex} is not available`);
   }
 }

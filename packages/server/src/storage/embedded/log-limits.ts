@@ -46,6 +46,17 @@ export const readChunkBytesMin = 64 * kibibyte;
 /** Chunks grow up to this (a batch larger than it is read whole). */
 export const readChunkBytesMax = 16 * mebibyte;
 
+/**
+ * Real file handles one store keeps open for its segment and index files; the least recently
+ * used are closed beyond it and reopened on demand (file-handle-cache.ts). Every segment keeps a
+ * LogFile, and retention-era shards hold thousands of segments, so without a cap the segment
+ * count would become the descriptor count. 1024 is the usual default soft RLIMIT_NOFILE on Linux;
+ * Node raises the soft limit to the hard one at start-up, which leaves room for sockets and LMDB.
+ * Handles with unsynced writes or an operation in flight are never closed, so a store can exceed
+ * the cap by the number of active segments being written.
+ */
+export const openSegmentFilesMaxDefault = 1024;
+
 /** The record entry stores the partition key length as a u16. */
 export const partitionKeyBytesMax = 0xffff;
 

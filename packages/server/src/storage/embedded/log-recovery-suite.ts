@@ -95,6 +95,7 @@ export function logRecoverySuite(environment: LogTestEnvironment): void {
           segment: lastPath,
           validBytes: lastBatchStart,
           truncatedBytes: batchHeaderBytes + 5,
+          recordCount: lastBatchCount,
           reason: 'torn-batch',
         },
       ]);
@@ -125,6 +126,7 @@ export function logRecoverySuite(environment: LogTestEnvironment): void {
         segment: lastPath,
         validBytes: bytes.length,
         truncatedBytes: 43,
+        recordCount: 0,
         reason: 'bad-magic',
       });
       await store.close();
@@ -165,9 +167,22 @@ export function logRecoverySuite(environment: LogTestEnvironment): void {
       assertRecordsMatch(await readAll(shard), expected.slice(0, lastBase + firstBatchCount));
       assert.deepEqual(
         fixture.reports.map(
-          (report) => report.kind === 'tail-truncated' && [report.validBytes, report.truncatedBytes, report.reason],
+          (report) =>
+            report.kind === 'tail-truncated' && [
+              report.validBytes,
+              report.truncatedBytes,
+              report.recordCount,
+              report.reason,
+            ],
         ),
-        [[secondBatchStart, bytes.length - secondBatchStart, 'bad-checksum']],
+        [
+          [
+            secondBatchStart,
+            bytes.length - secondBatchStart,
+            expected.length - lastBase - firstBatchCount,
+            'bad-checksum',
+          ],
+        ],
       );
       await store.close();
     });

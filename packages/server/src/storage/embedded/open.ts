@@ -5,7 +5,7 @@ import type { DurabilityPolicy, LogStore, MetaStore } from '../ports.js';
 import { memoryFileSystem, nodeFileSystem } from './file-system.js';
 import { LmdbMetaStore } from './lmdb-meta-store.js';
 import { MemoryMetaStore } from './memory-meta-store.js';
-import { SegmentLogStore } from './segment-log-store.js';
+import { type RecoveryReport, SegmentLogStore } from './segment-log-store.js';
 
 export interface EmbeddedStorage {
   readonly meta: MetaStore;
@@ -17,14 +17,39 @@ export async function createStreamsStorage(options: {
   inMemory: boolean;
   dataDir: string;
   durability: DurabilityPolicy;
+  /** Milliseconds since the epoch for arrival times (default Date.now). */
+  clock?: () => number;
 }): Promise<EmbeddedStorage> {
-  const onRecovery = (report: unknown): void => {
-    console.warn('tributary: recovery truncated a torn or corrupt log tail', report);
+  const clock = options.clock ?? Date.now;
+  // Recovery never drops data silently: every truncation and index rebuild is reported.
+  const onRecovery = (report: RecoveryReport): void => {
+    const where = `stream ${report.streamKey} shard ${report.shardIndex} segment ${report.segment}`;
+    if (report.kind === 'tail-truncated') {
+      console.warn(
+        `tributary: recovery truncated ${report.truncatedBytes} bytes (${report.recordCount} records) after byte ` +
+          `${report.validBytes} of ${where}: ${report.reason}`,
+      );
+    } else {
+      console.warn(`tributary: recovery rebuilt the index of ${where}: ${report.reason}`);
+    }
   };
   if (options.inMemory) {
     const meta = new MemoryMetaStore();
-    const logs = new SegmentLogStore({ fileSystem: memoryFileSystem(), directory: '/log', durability: 'os', onRecovery });
-    return { meta, logs, close: async () => { await logs.close(); await meta.close(); } };
+    const logs = new SegmentLogStore({
+      fileSystem: memoryFileSystem(),
+      directory: '/log',
+      durability: 'os',
+      clock,
+      onRecovery,
+    });
+    return {
+      meta,
+      logs,
+      close: async () => {
+        await logs.close();
+        await meta.close();
+      },
+    };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const meta = new LmdbMetaStore({ path: path.join(options.dataDir, 'meta') });
@@ -32,7 +57,15 @@ export async function createStreamsStorage(options: {
     fileSystem: nodeFileSystem(),
     directory: path.join(options.dataDir, 'log'),
     durability: options.durability,
+    clock,
     onRecovery,
   });
-  return { meta, logs, close: async () => { await logs.close(); await meta.close(); } };
+  return {
+    meta,
+    logs,
+    close: async () => {
+      await logs.close();
+      await meta.close();
+    },
+  };
 }

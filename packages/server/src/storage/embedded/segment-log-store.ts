@@ -9,12 +9,14 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import type { DurabilityPolicy, LogStore, ShardLog, ShardLogAddress } from '../ports.js';
+import { HandleLimitedFileSystem } from './file-handle-cache.js';
 import type { LogFileSystem } from './file-system.js';
 import { LogClosedError } from './log-errors.js';
 import {
   appendQueueBytesMaxDefault,
   assertLogLimits,
   indexIntervalBytesDefault,
+  openSegmentFilesMaxDefault,
   segmentBytesMaxDefault,
   shardIndexMax,
   streamKeyPattern,
@@ -22,7 +24,7 @@ import {
 import type { RecoveryReport, ShardContext } from './shard-context.js';
 import { SegmentShardLog } from './shard-log.js';
 
-export { CorruptLogError, LogClosedError, LogWriteFailedError } from './log-errors.js';
+export { CorruptLogError, DataKeyUnavailableError, LogClosedError, LogWriteFailedError } from './log-errors.js';
 export type { RecoveryReport } from './shard-context.js';
 
 export interface SegmentLogStoreOptions {
@@ -36,6 +38,8 @@ export interface SegmentLogStoreOptions {
   readonly indexIntervalBytes?: number;
   /** Encoded bytes one shard may hold queued or in flight before further appends wait. */
   readonly appendQueueBytesMax?: number;
+  /** Real file handles the store keeps open; least recently used ones close beyond it. */
+  readonly openSegmentFilesMax?: number;
   /** Milliseconds since the epoch; injectable for deterministic tests and simulation. */
   readonly clock?: () => number;
   /** Receives every truncation and index rebuild that recovery performs. */
@@ -58,7 +62,11 @@ export class SegmentLogStore implements LogStore {
     assertLogLimits(limits);
     this.settings = {
       ...limits,
-      fileSystem: options.fileSystem,
+      // Every file the shard logs open goes through the handle cap (file-handle-cache.ts).
+      fileSystem: new HandleLimitedFileSystem(
+        options.fileSystem,
+        options.openSegmentFilesMax ?? openSegmentFilesMaxDefault,
+      ),
       durability: options.durability,
       clock: options.clock ?? Date.now,
       report: options.onRecovery ?? warnAboutRecovery,

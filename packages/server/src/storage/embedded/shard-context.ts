@@ -19,6 +19,11 @@ export type RecoveryReport =
       readonly validBytes: number;
       /** Bytes removed after validBytes. */
       readonly truncatedBytes: number;
+      /**
+       * Records of the batches cut away whose headers could still be read (see cut-records.ts): a
+       * batch torn inside its 40-byte header is not counted. Under `fsync` none was acknowledged.
+       */
+      readonly recordCount: number;
       readonly reason: string;
     }
   | {
@@ -45,18 +50,25 @@ export interface ShardContext {
   readonly report: (report: RecoveryReport) => void;
 }
 
+/** Where the damage is: a byte range, and the batch's record count and first offset when known. */
+export interface DamagedRange {
+  readonly byteStart: number;
+  readonly byteEnd: number;
+  readonly recordCount?: number;
+  readonly firstOffset?: number;
+}
+
 export function corruptLogError(
   context: ShardContext,
   segment: string,
-  range: { readonly byteStart: number; readonly byteEnd: number },
+  range: DamagedRange,
   reason: string,
 ): CorruptLogError {
   return new CorruptLogError({
     streamKey: context.streamKey,
     shardIndex: context.shardIndex,
     segment,
-    byteStart: range.byteStart,
-    byteEnd: range.byteEnd,
+    ...range,
     reason,
   });
 }

@@ -6,19 +6,35 @@
  * the sync cost is shared by every writer that arrived while the disk was busy. An append
  * resolves only once its round is durable under the policy ('fsync': after the sync; 'os': after
  * the write), and readers see nothing beyond the last resolved round.
+ *
+ * Retention (`trimBefore`) deletes whole expired segments from the front (shard-trim.ts); it
+ * waits for reads that may still walk them, and rolls an idle, wholly expired active segment
+ * between write rounds so that it can go too.
  */
 import assert from 'node:assert/strict';
-import type { AppendRecord, AppendResult, ReadLimits, ReadResult, ShardLog } from '../ports.js';
+import type {
+  AppendOptions,
+  AppendRecord,
+  AppendResult,
+  DataKey,
+  ReadLimits,
+  ReadOptions,
+  ReadResult,
+  ShardLog,
+} from '../ports.js';
 import { encodeBatch, measureBatchBytes } from './batch-codec.js';
+import { sealBatch, sealOverheadBytes } from './batch-crypto.js';
 import { LogClosedError, LogWriteFailedError } from './log-errors.js';
 import type { Segment } from './segment.js';
 import type { ShardContext } from './shard-context.js';
 import { offsetAtOrAfter, type ReadableShard, readRecords } from './shard-reader.js';
 import { openSegmentFile, recoverShard } from './shard-recovery.js';
+import { trimSealedSegments } from './shard-trim.js';
 
 /** An append whose offsets are not assigned yet, because the shard's queue is full. */
 interface WaitingAppend {
   readonly records: readonly AppendRecord[];
+  readonly encryption: DataKey | undefined;
   readonly batchBytes: number;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: Error) => void;
@@ -34,6 +50,12 @@ interface QueuedBatch {
   readonly reject: (error: Error) => void;
 }
 
+/** A push reader parked until the record at `offset` is durable (see waitForRecords). */
+interface RecordWaiter {
+  readonly offset: number;
+  readonly wake: () => void;
+}
+
 export class SegmentShardLog implements ShardLog, ReadableShard {
   private committedEndOffset: number;
   private committedLastArrivalMs: number | undefined;
@@ -46,9 +68,17 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
   /** Appends refused admission by the queue bound, in call order. */
   private readonly waiting: WaitingAppend[] = [];
   private flushing: Promise<void> | undefined;
+  /** Set while retention rolls the active segment; write rounds wait for it. */
+  private rolling: Promise<void> | undefined;
+  /** The latest trim, settled (never rejects): trims run one at a time, and close waits for them. */
+  private trimming: Promise<void> | undefined;
+  /** Reads and lookups in flight: retention waits for them before closing a segment they may walk. */
+  private readonly reads = new Set<Promise<unknown>>();
   private failure: LogWriteFailedError | undefined;
   private closing: Promise<void> | undefined;
   private closed = false;
+  /** Push readers parked until a commit reaches their offset; woken by commit() and by close. */
+  private readonly recordWaiters = new Set<RecordWaiter>();
 
   private constructor(
     readonly context: ShardContext,
@@ -71,13 +101,14 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
    * the appends ahead of this one have drained. The records are encoded at that moment, so the
    * caller must not modify them until the promise settles.
    */
-  append(records: readonly AppendRecord[]): Promise<AppendResult> {
+  append(records: readonly AppendRecord[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.closing !== undefined)
       return Promise.reject(new LogClosedError(this.context.streamKey, this.context.shardIndex));
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    const batchBytes = measureBatchBytes(records);
+    const encryption = options.encryption;
+    const batchBytes = measureBatchBytes(records) + (encryption === undefined ? 0 : sealOverheadBytes);
     return new Promise((resolve, reject) => {
-      const append = { records, batchBytes, resolve, reject };
+      const append = { records, encryption, batchBytes, resolve, reject };
       if (this.waiting.length === 0 && this.hasRoomFor(batchBytes)) {
         this.admit(append);
       } else {
@@ -86,14 +117,52 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
     });
   }
 
-  read(fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
+  read(fromOffset: number, limits: ReadLimits, options?: ReadOptions): Promise<ReadResult> {
     if (this.closed) return Promise.reject(new LogClosedError(this.context.streamKey, this.context.shardIndex));
-    return readRecords(this, fromOffset, limits);
+    return this.track(readRecords(this, fromOffset, limits, options));
   }
 
   offsetAtOrAfter(timestampMs: number): Promise<number> {
     if (this.closed) return Promise.reject(new LogClosedError(this.context.streamKey, this.context.shardIndex));
-    return offsetAtOrAfter(this, timestampMs);
+    return this.track(offsetAtOrAfter(this, timestampMs));
+  }
+
+  trimBefore(timestampMs: number): Promise<void> {
+    assert.ok(Number.isSafeInteger(timestampMs), 'timestampMs is a whole number of milliseconds');
+    if (this.closing !== undefined)
+      return Promise.reject(new LogClosedError(this.context.streamKey, this.context.shardIndex));
+    // One trim at a time: each starts from the segments the previous one left.
+    const run = (this.trimming ?? Promise.resolve()).then(() => this.trimOnce(timestampMs));
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.trimming = settled;
+    void settled.then(() => {
+      if (this.trimming === settled) this.trimming = undefined;
+    });
+    return run;
+  }
+
+  /** Resolves once every read and lookup that was in flight when it was called has finished. */
+  async readsSettled(): Promise<void> {
+    await Promise.allSettled([...this.reads]);
+  }
+
+  waitForRecords(offset: number, signal?: AbortSignal): Promise<void> {
+    if (this.committedEndOffset > offset || this.closed || signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const waiter: RecordWaiter = {
+        offset,
+        wake: () => {
+          this.recordWaiters.delete(waiter);
+          signal?.removeEventListener('abort', waiter.wake);
+          resolve();
+        },
+      };
+      this.recordWaiters.add(waiter);
+      signal?.addEventListener('abort', waiter.wake, { once: true });
+    });
   }
 
   startOffset(): number {
@@ -116,8 +185,11 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
 
   private async closeOnce(): Promise<void> {
     while (this.flushing !== undefined) await this.flushing;
+    while (this.trimming !== undefined) await this.trimming;
     for (const segment of this.segments) await segment.file.close();
     this.closed = true;
+    // Parked readers now read and see LogClosedError instead of waiting for records that never come.
+    for (const waiter of [...this.recordWaiters]) waiter.wake();
   }
 
   private hasRoomFor(batchBytes: number): boolean {
@@ -131,7 +203,9 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
     // Arrival times never go backwards within a shard, even when the wall clock does.
     const arrivalMs = Math.max(now, this.lastAssignedArrivalMs);
     const baseOffset = this.nextAssignedOffset;
-    const bytes = encodeBatch(append.records, { baseOffset, arrivalMs, batchBytes: append.batchBytes });
+    const plainBytes = append.batchBytes - (append.encryption === undefined ? 0 : sealOverheadBytes);
+    const plain = encodeBatch(append.records, { baseOffset, arrivalMs, batchBytes: plainBytes });
+    const bytes = append.encryption === undefined ? plain : sealBatch(plain, append.encryption);
     this.nextAssignedOffset += append.records.length;
     this.lastAssignedArrivalMs = arrivalMs;
     this.admittedBytes += bytes.length;
@@ -156,6 +230,7 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
     // Start after the current tick, so appends made together join the first round.
     await Promise.resolve();
     try {
+      while (this.rolling !== undefined) await this.rolling;
       while (this.queued.length > 0 && this.failure === undefined) await this.flushRound();
     } finally {
       this.flushing = undefined;
@@ -216,6 +291,9 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
       this.committedLastArrivalMs = batch.arrivalMs;
     }
     for (const batch of round) batch.resolve({ firstOffset: batch.baseOffset, arrivalMs: batch.arrivalMs });
+    for (const waiter of [...this.recordWaiters]) {
+      if (waiter.offset < this.committedEndOffset) waiter.wake();
+    }
   }
 
   /**
@@ -240,6 +318,50 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
     await fileSystem.syncDir(directory);
     this.segments.push(next);
     return next;
+  }
+
+  private track<T>(operation: Promise<T>): Promise<T> {
+    this.reads.add(operation);
+    const done = (): void => {
+      this.reads.delete(operation);
+    };
+    operation.then(done, done);
+    return operation;
+  }
+
+  private async trimOnce(timestampMs: number): Promise<void> {
+    await this.rollExpiredActive(timestampMs);
+    await trimSealedSegments(this, timestampMs);
+  }
+
+  /**
+   * When every record of the active segment is older than the cutoff and no write is under way,
+   * seals it and starts an empty one, so that the sealed-segment pass deletes it like any other.
+   * A busy shard never gets here: its active segment holds recent records.
+   */
+  private async rollExpiredActive(timestampMs: number): Promise<void> {
+    const expired = (): boolean => {
+      const active = this.segments.at(-1) as Segment;
+      return active.committedBytes > 0 && (this.committedLastArrivalMs ?? timestampMs) < timestampMs;
+    };
+    if (!expired()) return;
+    while (this.flushing !== undefined) await this.flushing;
+    // Checked again after the wait. From here until roll() is under way nothing else runs, and a
+    // write round that starts meanwhile waits for `rolling` before it picks its segment.
+    if (this.failure !== undefined || this.closing !== undefined || !expired()) return;
+    let release = (): void => undefined;
+    this.rolling = new Promise((resolve) => {
+      release = resolve;
+    });
+    try {
+      await this.roll(this.segments.at(-1) as Segment);
+    } catch (error) {
+      this.fail(error, []);
+      throw this.failure;
+    } finally {
+      this.rolling = undefined;
+      release();
+    }
   }
 
   private fail(cause: unknown, round: readonly QueuedBatch[]): void {

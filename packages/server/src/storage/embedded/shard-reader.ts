@@ -5,9 +5,18 @@
  * they were written are reported as CorruptLogError, never served.
  */
 import assert from 'node:assert/strict';
-import type { LogRecord, ReadLimits, ReadResult } from '../ports.js';
-import { batchHeaderBytes, decodeBatchRecords, type ReadBudget, recordEntryBytes, verifyBatch } from './batch-codec.js';
+import type { LogRecord, ReadLimits, ReadOptions, ReadResult } from '../ports.js';
+import {
+  batchHeaderBytes,
+  decodeBatchRecords,
+  isSealed,
+  type ReadBudget,
+  recordEntryBytes,
+  verifyBatch,
+} from './batch-codec.js';
+import { openBatch } from './batch-crypto.js';
 import { BatchCursor, type BatchView, type CursorOptions, isDefect } from './batch-cursor.js';
+import { DataKeyUnavailableError } from './log-errors.js';
 import { readChunkBytesMax, readChunkBytesMin } from './log-limits.js';
 import type { Segment } from './segment.js';
 import { corruptLogError, type ShardContext } from './shard-context.js';
@@ -22,7 +31,12 @@ export interface ReadableShard {
   lastArrivalMs(): number | undefined;
 }
 
-export async function readRecords(shard: ReadableShard, fromOffset: number, limits: ReadLimits): Promise<ReadResult> {
+export async function readRecords(
+  shard: ReadableShard,
+  fromOffset: number,
+  limits: ReadLimits,
+  options: ReadOptions = {},
+): Promise<ReadResult> {
   assert.ok(Number.isSafeInteger(fromOffset) && fromOffset >= 0, 'fromOffset is a non-negative integer');
   assert.ok(
     Number.isSafeInteger(limits.recordCountMax) && limits.recordCountMax > 0,
@@ -45,7 +59,12 @@ export async function readRecords(shard: ReadableShard, fromOffset: number, limi
     }
     const segmentEndOffset = segments[segmentIndex + 1]?.baseOffset ?? window.endOffset;
     const chunkBytes = firstChunkBytes(segment, segmentEndOffset, budget, shard.context.indexIntervalBytes);
-    const outcome = await readSegment({ context: shard.context, segment, chunkBytes }, window, budget, records);
+    const outcome = await readSegment(
+      { context: shard.context, segment, chunkBytes, options },
+      window,
+      budget,
+      records,
+    );
     if (outcome === 'done') break;
     expectedOffset = outcome.segmentEndOffset;
     segmentIndex += 1;
@@ -101,10 +120,11 @@ interface SegmentRead {
   readonly context: ShardContext;
   readonly segment: Segment;
   readonly chunkBytes: number;
+  readonly options: ReadOptions;
 }
 
 async function readSegment(
-  { context, segment, chunkBytes }: SegmentRead,
+  { context, segment, chunkBytes, options }: SegmentRead,
   window: ReadWindow,
   budget: ReadBudget,
   out: LogRecord[],
@@ -120,12 +140,24 @@ async function readSegment(
       if (batchEndOffset <= window.fromOffset) return 'continue';
       if (view.header.baseOffset >= window.endOffset) return 'stop';
       const defect = verifyBatch(view.bytes, view.start, view.header);
-      const decoded = defect ?? decodeBatchRecords(view.bytes, view.start, view.header, window, budget, out);
+      if (defect !== undefined) throw batchCorrupt(context, segment, view, defect);
+      const plain = isSealed(view.header) ? openSealed(context, segment, view, options) : view;
+      const decoded = decodeBatchRecords(plain.bytes, plain.start, plain.header, window, budget, out);
       if (typeof decoded === 'string') throw batchCorrupt(context, segment, view, decoded);
       return decoded && batchEndOffset < window.endOffset ? 'continue' : 'stop';
     },
   );
   return walk.stopped ? 'done' : { segmentEndOffset: walk.nextOffset };
+}
+
+/** Opens a sealed batch with the caller's key for it; the checksum was verified already. */
+function openSealed(context: ShardContext, segment: Segment, view: BatchView, options: ReadOptions): BatchView {
+  const key = options.dataKey?.(view.header.dataKeyId);
+  if (key === undefined)
+    throw new DataKeyUnavailableError(context.streamKey, context.shardIndex, view.header.dataKeyId);
+  const opened = openBatch(view.bytes, view.start, view.header, key);
+  if (opened === 'bad-seal') throw batchCorrupt(context, segment, view, opened);
+  return { ...opened, position: view.position };
 }
 
 /** The first offset whose record arrived at or after `timestampMs` (the end offset if none did). */
@@ -138,13 +170,16 @@ export async function offsetAtOrAfter(shard: ReadableShard, timestampMs: number)
   // the base of the segment after it. No such segment: the very first record qualifies.
   const segment = lastSegmentStartedBefore(segments, timestampMs);
   if (segment === undefined) return segments[0]?.baseOffset ?? 0;
-  const entryIndex = Math.max(segment.index.lastArrivedBefore(timestampMs), 0);
-  const entry = segment.index.entry(entryIndex);
   const scan = { mode: 'headers', chunkBytesInitial: readChunkBytesMin } as const;
-  const walk = await walkFrom(shard.context, segment, segment.baseOffset + entry.relativeOffset, scan, (view) =>
-    view.header.arrivalMs >= timestampMs ? 'stop' : 'continue',
-  );
-  return Math.min(walk.nextOffset, endOffset);
+  const visit: Visit = (view) => (view.header.arrivalMs >= timestampMs ? 'stop' : 'continue');
+  // The entry is chosen by its arrival time; when the walk finds the index wrong and rebuilds it,
+  // the choice was made from bad data, so it is made once more from the rebuilt index.
+  for (let attempt = 0; ; attempt++) {
+    const index = segment.index;
+    const entry = index.entry(Math.max(index.lastArrivedBefore(timestampMs), 0));
+    const walk = await walkFrom(shard.context, segment, segment.baseOffset + entry.relativeOffset, scan, visit);
+    if (segment.index === index || attempt > 0) return Math.min(walk.nextOffset, endOffset);
+  }
 }
 
 function lastSegmentStartedBefore(segments: readonly Segment[], timestampMs: number): Segment | undefined {
@@ -215,7 +250,8 @@ async function walkOnce(
   visit: Visit,
 ): Promise<WalkResult | 'index-mismatch'> {
   const entryIndex = segment.index.floorByRelativeOffset(offset - segment.baseOffset);
-  const entry = entryIndex >= 0 ? segment.index.entry(entryIndex) : { relativeOffset: 0, position: 0 };
+  const indexed = entryIndex >= 0 ? segment.index.entry(entryIndex) : undefined;
+  const entry = indexed ?? { relativeOffset: 0, position: 0 };
   const cursor = new BatchCursor(segment.file, entry.position, segment.committedBytes, cursorOptions);
   let expectedOffset = segment.baseOffset + entry.relativeOffset;
   let atEntry = true;
@@ -231,26 +267,33 @@ async function walkOnce(
       : step.header.baseOffset !== expectedOffset
         ? 'unexpected-offset'
         : undefined;
-    if (mismatch !== undefined && atEntry && entry.position > 0) return 'index-mismatch';
+    // The entry must agree with its batch on the arrival time too: timestamp lookups pick entries
+    // by it, and a wrong one would start the walk past the answer.
+    const arrivalDisagrees = indexed !== undefined && !isDefect(step) && step.header.arrivalMs !== indexed.arrivalMs;
+    if ((mismatch !== undefined || arrivalDisagrees) && atEntry && entry.position > 0) return 'index-mismatch';
     if (isDefect(step))
       throw corruptLogError(
         context,
         segment.logPath,
-        { byteStart: step.position, byteEnd: segment.committedBytes },
+        { byteStart: step.position, byteEnd: segment.committedBytes, firstOffset: expectedOffset },
         step.defect,
       );
-    if (mismatch !== undefined) throw batchCorrupt(context, segment, step, mismatch);
+    // The damaged batch starts where the log says it should, whatever its header claims.
+    if (mismatch !== undefined) throw batchCorrupt(context, segment, step, mismatch, expectedOffset);
     atEntry = false;
     if (visit(step) === 'stop') return { stopped: true, nextOffset: expectedOffset };
     expectedOffset += step.header.recordCount;
   }
 }
 
-function batchCorrupt(context: ShardContext, segment: Segment, view: BatchView, reason: string): Error {
-  return corruptLogError(
-    context,
-    segment.logPath,
-    { byteStart: view.position, byteEnd: view.position + view.header.batchBytes },
-    reason,
-  );
+function batchCorrupt(
+  context: ShardContext,
+  segment: Segment,
+  view: BatchView,
+  reason: string,
+  firstOffset = view.header.baseOffset,
+): Error {
+  const { header } = view;
+  const range = { byteStart: view.position, byteEnd: view.position + header.batchBytes };
+  return corruptLogError(context, segment.logPath, { ...range, recordCount: header.recordCount, firstOffset }, reason);
 }

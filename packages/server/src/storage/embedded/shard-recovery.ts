@@ -15,6 +15,7 @@
  */
 import { type BatchHeader, batchHeaderBytes, parseBatchHeader, verifyBatch } from './batch-codec.js';
 import { BatchCursor, type BatchDefectAt, isDefect } from './batch-cursor.js';
+import { countRecordsInRange } from './cut-records.js';
 import { parseSegmentFileName, Segment, segmentLogPath } from './segment.js';
 import { corruptLogError, type ShardContext } from './shard-context.js';
 import { SparseIndex } from './sparse-index.js';
@@ -231,6 +232,7 @@ function continuityDefect(
 
 async function truncateTail(context: ShardContext, segment: Segment, invalid: BatchDefectAt): Promise<void> {
   const sizeBytes = segment.file.size();
+  const recordCount = await countRecordsInRange(segment.file, invalid.position, sizeBytes);
   await segment.file.truncate(invalid.position);
   // The cut is synced whatever the durability policy: it is rare, and a later crash must not
   // resurrect bytes that new batches are about to be written over.
@@ -242,6 +244,7 @@ async function truncateTail(context: ShardContext, segment: Segment, invalid: Ba
     segment: segment.logPath,
     validBytes: invalid.position,
     truncatedBytes: sizeBytes - invalid.position,
+    recordCount,
     reason: invalid.defect,
   });
 }

@@ -109,13 +109,13 @@ describe('DeleteResourcePolicy behaviour', () => {
       'ResourceNotFoundException',
       'Stream revoked-none under account 000000000000 not found.',
     ));
-  test('answers ResourceNotFoundException for a consumer, as no consumer exists', () =>
+  test('answers ResourceNotFoundException for a consumer that is not registered', () =>
     expectError(
       server.url,
       'DeleteResourcePolicy',
       { ResourceARN: `${testStreamArn('revoked')}/consumer/writer:1700000000` },
       'ResourceNotFoundException',
-      'Consumer writer of stream revoked under account 000000000000 not found.',
+      'Consumer writer with creation timestamp 1700000000 under stream: revoked, account 000000000000 not found.',
     ));
   test('answers ResourceInUseException for a stream being deleted', () =>
     expectError(

@@ -1,12 +1,12 @@
 import type { Operation } from '../context.js';
 import { streamErrors } from '../errors.js';
-import { findResourceStream } from '../resource-arn.js';
+import { findResource } from '../resource-arn.js';
 import { resourcePolicyKey } from '../resource-policy.js';
 
 export const deleteResourcePolicy: Operation = async (context, input) => {
   const resourceArn = input.ResourceARN as string;
-  const stream = findResourceStream(context, resourceArn, ['ACTIVE', 'UPDATING']);
-  const key = resourcePolicyKey(stream.arn);
+  const resource = findResource(context, resourceArn, ['ACTIVE', 'UPDATING']);
+  const key = resourcePolicyKey(resource.arn);
   if (context.meta.get<string>(key) === undefined) throw streamErrors.resourcePolicyNotFound(resourceArn);
   await context.meta.remove(key);
   return {};

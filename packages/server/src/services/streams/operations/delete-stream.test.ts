@@ -12,6 +12,7 @@ import {
   violation,
 } from '../../../testing/kinesis-json.js';
 import { type ServerProcess, startServerProcess } from '../../../testing/server-process.js';
+import { registerActiveConsumer } from '../../../testing/subscriptions.js';
 
 let server: ServerProcess;
 before(async () => {
@@ -134,6 +135,33 @@ describe('DeleteStream behaviour', () => {
       (second.StreamDescriptionSummary as { StreamCreationTimestamp: number }).StreamCreationTimestamp >=
         (first.StreamDescriptionSummary as { StreamCreationTimestamp: number }).StreamCreationTimestamp,
     );
+  });
+  test('refuses a stream with registered consumers unless EnforceConsumerDeletion is set', async () => {
+    await createStreamJson(server.url, 'consumed', 1);
+    await registerActiveConsumer(server.url, 'consumed', 'reader');
+    await expectError(
+      server.url,
+      'DeleteStream',
+      { StreamName: 'consumed' },
+      'ResourceInUseException',
+      "DeleteStream can't delete 000000000000:consumed because there are consumers associated with this data " +
+        'stream. To delete consumed anyway, set the EnforceConsumerDeletion parameter to true to force the ' +
+        'deletion of all the consumers that are associated with it.',
+    );
+    await expectEmptySuccess(server.url, 'DeleteStream', { StreamName: 'consumed', EnforceConsumerDeletion: true });
+    let gone = false;
+    for (let attempt = 0; attempt < 200 && !gone; attempt++) {
+      const answer = await callJson(server.url, 'DescribeStreamSummary', { StreamName: 'consumed' });
+      gone = answer.body.__type === 'ResourceNotFoundException';
+    }
+    assert.ok(gone, 'the stream went away');
+    // A new stream of the same name starts without the old one's consumers.
+    await createStreamJson(server.url, 'consumed', 1);
+    assert.deepEqual(await expectSuccess(server.url, 'ListStreamConsumers', { StreamARN: arnOf('consumed') }), {
+      Consumers: [],
+    });
+    const summary = await expectSuccess(server.url, 'DescribeStreamSummary', { StreamName: 'consumed' });
+    assert.equal((summary.StreamDescriptionSummary as { ConsumerCount: number }).ConsumerCount, 0);
   });
 });
 

@@ -1,6 +1,6 @@
 import { findStream, type Operation } from '../context.js';
 import { enhancedMonitoring, shardDescription, streamModeDetails } from '../describe.js';
-import { shardIndexOf } from '../state.js';
+import { isExpired, shardIndexOf } from '../state.js';
 
 /** DescribeStream lists at most 100 shards unless Limit says otherwise. */
 export const describeStreamShardsDefault = 100;
@@ -13,7 +13,8 @@ export const describeStream: Operation = async (context, input) => {
   // AWS lists no shards while a stream is CREATING, nor when it was deleted while CREATING
   // (kinesalite's recordings of CreateStream and DeleteStream).
   const listed = stream.status === 'ACTIVE' || stream.status === 'UPDATING' ? stream.shards : [];
-  const remaining = listed.filter((shard) => shard.index > afterIndex);
+  // A closed shard whose data all expired is gone, as on AWS (retention-worker.ts).
+  const remaining = listed.filter((shard) => shard.index > afterIndex && !isExpired(shard));
   const page = remaining.slice(0, limit);
   return {
     StreamDescription: {

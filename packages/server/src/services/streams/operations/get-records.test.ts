@@ -11,6 +11,7 @@ import {
   violation,
 } from '../../../testing/kinesis-json.js';
 import { type ServerProcess, startServerProcess } from '../../../testing/server-process.js';
+import { waitForStatusJson } from '../../../testing/stream-lifecycle.js';
 
 let server: ServerProcess;
 before(async () => {
@@ -248,6 +249,58 @@ describe('GetRecords behaviour while a stream is DELETING', () => {
       { ShardIterator: foreign },
       'InvalidArgumentException',
       'Invalid ShardIterator.',
+    );
+  });
+});
+
+describe('GetRecords on a closed shard', () => {
+  interface ChildPage extends Page {
+    ChildShards?: Array<{ ShardId: string; ParentShards: string[]; HashKeyRange: Record<string, string> }>;
+  }
+
+  test('returns the remaining records, then no NextShardIterator and the ChildShards to continue with', async () => {
+    await createStreamJson(server.url, 'closing', 2);
+    const written = await putKeys(server.url, 'closing', ['a', 'b', 'c']);
+    const iterator = await iteratorOf(server.url, 'closing', 'shardId-000000000000');
+    await expectSuccess(server.url, 'MergeShards', {
+      StreamName: 'closing',
+      ShardToMerge: 'shardId-000000000000',
+      AdjacentShardToMerge: 'shardId-000000000001',
+    });
+    await waitForStatusJson(server.url, 'closing', 'ACTIVE');
+    const first = await getRecords(server.url, { ShardIterator: iterator, Limit: 2 });
+    assert.deepEqual(keysOf(first), ['a', 'b']);
+    assert.equal(typeof first.NextShardIterator, 'string');
+    assert.equal((first as ChildPage).ChildShards, undefined, 'children are named only at the end');
+    const last = (await getRecords(server.url, { ShardIterator: first.NextShardIterator })) as ChildPage;
+    assert.deepEqual(keysOf(last), ['c']);
+    assert.equal(last.Records.at(-1)?.SequenceNumber, written.at(-1));
+    assert.equal(last.NextShardIterator, undefined);
+    assert.equal(last.MillisBehindLatest, 0);
+    assert.deepEqual(last.ChildShards, [
+      {
+        ShardId: 'shardId-000000000002',
+        ParentShards: ['shardId-000000000000', 'shardId-000000000001'],
+        HashKeyRange: { StartingHashKey: '0', EndingHashKey: '340282366920938463463374607431768211455' },
+      },
+    ]);
+  });
+  test('answers an iterator positioned after the last record with the children at once', async () => {
+    const sequence = (await expectSuccess(server.url, 'DescribeStream', { StreamName: 'closing' })) as {
+      StreamDescription: { Shards: Array<{ SequenceNumberRange: { EndingSequenceNumber?: string } }> };
+    };
+    const ending = sequence.StreamDescription.Shards[0]?.SequenceNumberRange.EndingSequenceNumber;
+    const { ShardIterator } = await expectSuccess(server.url, 'GetShardIterator', {
+      StreamName: 'closing',
+      ShardId: 'shardId-000000000000',
+      ShardIteratorType: 'AFTER_SEQUENCE_NUMBER',
+      StartingSequenceNumber: ending,
+    });
+    const page = (await getRecords(server.url, { ShardIterator })) as ChildPage;
+    assert.deepEqual([page.Records, page.NextShardIterator], [[], undefined]);
+    assert.deepEqual(
+      page.ChildShards?.map((child) => child.ShardId),
+      ['shardId-000000000002'],
     );
   });
 });

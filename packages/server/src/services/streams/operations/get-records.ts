@@ -1,4 +1,5 @@
 import type { Operation } from '../context.js';
+import { childShards } from '../describe.js';
 import { streamErrors } from '../errors.js';
 import { openIterator, sealIterator } from '../iterator-token.js';
 import { sequenceString } from '../sequence-number.js';
@@ -23,20 +24,35 @@ export const getRecords: Operation = async (context, input) => {
   const readable = stream?.status === 'ACTIVE' || stream?.status === 'UPDATING';
   const shard = readable ? stream.shards.find((candidate) => candidate.index === position.shardIndex) : undefined;
   if (!stream || !shard) throw streamErrors.shardNotFound(shardId, position.streamName, account);
+  if (!context.throughput.admitRead(stream.key, shard.index)) {
+    throw streamErrors.throughputExceeded(shardId, stream.name, account);
+  }
   const log = await context.logs.openShard({ streamKey: stream.key, shardIndex: shard.index });
   // An iterator outlives a delete-and-recreate of its stream's name: AWS then reads the new shard
   // of the same id from its start, since every new record's sequence number is greater than the
   // old iterator's position (kinesalite's recording of GetRecords against AWS).
   const recreated = stream.createdMs !== position.streamCreatedMs;
   const fromOffset = recreated ? log.startOffset() : position.offset;
-  const { records, nextOffset } = await log.read(fromOffset, {
-    recordCountMax: (input.Limit as number | undefined) ?? getRecordsCountDefault,
-    bytesMax: getRecordsBytesMax,
-  });
+  // Sealed batches open with the stream's data keys; plain ones (from before encryption) need none.
+  const { records, nextOffset } = await log
+    .read(
+      fromOffset,
+      { recordCountMax: (input.Limit as number | undefined) ?? getRecordsCountDefault, bytesMax: getRecordsBytesMax },
+      context.encryption.readOptions(stream),
+    )
+    // A batch that fails its checksum is refused, never served (see refuseCorruptRecords).
+    .catch(refuseCorruptRecords({ streamName: stream.name, shard, account, offset: fromOffset }));
+  const readBytes = records.reduce(
+    (sum, record) => sum + record.data.length + Buffer.byteLength(record.partitionKey),
+    0,
+  );
+  context.throughput.chargeRead(stream.key, shard.index, readBytes);
   const endOffset = log.endOffset();
   const last = records.at(-1);
   const millisBehindLatest =
     nextOffset >= endOffset || !last ? 0 : Math.max(0, (log.lastArrivalMs() ?? now) - last.arrivalMs);
+  // A closed shard's log is final (resharding closes it only after its last append landed): once
+  // read to the end, the iterator ends and the answer names the children to continue with.
   const closedAndDrained = shard.endingSequenceNumber !== undefined && nextOffset >= endOffset;
   return {
     Records: records.map((record) => ({
@@ -44,7 +60,8 @@ export const getRecords: Operation = async (context, input) => {
       ApproximateArrivalTimestamp: new Date(record.arrivalMs),
       Data: record.data,
       PartitionKey: record.partitionKey,
-      EncryptionType: stream.encryptionType === 'NONE' ? undefined : stream.encryptionType,
+      // Per record: what was stored sealed says KMS, whatever the stream does now.
+      EncryptionType: record.encrypted === true ? 'KMS' : undefined,
     })),
     NextShardIterator: closedAndDrained
       ? undefined
@@ -55,5 +72,33 @@ export const getRecords: Operation = async (context, input) => {
           issuedMs: now,
         }),
     MillisBehindLatest: millisBehindLatest,
+    ChildShards: closedAndDrained ? childShards(stream, shard) : undefined,
   };
 };
+
+/**
+ * Storage corruption: the log refuses a batch whose checksum fails (CorruptLogError, recognised by
+ * name because services see storage only through its ports). GetRecords then answers 500
+ * InternalFailureException naming the damaged sequence range, so a consumer can choose to skip it
+ * with AT_SEQUENCE_NUMBER, and logs the segment file and byte range for the operator
+ * (`tributary verify` finds the same). Other errors pass through unchanged. See docs/errors.md.
+ */
+function refuseCorruptRecords(read: {
+  streamName: string;
+  shard: { index: number; epochMs: number; shardId: string };
+  account: string;
+  offset: number;
+}): (error: unknown) => never {
+  return (error) => {
+    const corrupt = error instanceof Error && error.name === 'CorruptLogError' && 'details' in error;
+    if (!corrupt) throw error;
+    const details = error.details as { firstOffset?: number; recordCount?: number };
+    console.error(
+      `tributary: GetRecords refused corrupt records of ${read.streamName}/${read.shard.shardId}:`,
+      error.message,
+    );
+    const offset = details.firstOffset ?? read.offset;
+    const first = sequenceString({ shardEpochMs: read.shard.epochMs, shardIndex: read.shard.index, offset });
+    throw streamErrors.corruptRecords(read.shard.shardId, read.streamName, read.account, first, details.recordCount);
+  };
+}

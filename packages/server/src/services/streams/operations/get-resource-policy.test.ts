@@ -100,13 +100,13 @@ describe('GetResourcePolicy behaviour', () => {
       'ResourceNotFoundException',
       'Stream readable-none under account 000000000000 not found.',
     ));
-  test('answers ResourceNotFoundException for a consumer, as no consumer exists', () =>
+  test('answers ResourceNotFoundException for a consumer that is not registered', () =>
     expectError(
       server.url,
       'GetResourcePolicy',
       { ResourceARN: `${testStreamArn('readable')}/consumer/reader:1700000000` },
       'ResourceNotFoundException',
-      'Consumer reader of stream readable under account 000000000000 not found.',
+      'Consumer reader with creation timestamp 1700000000 under stream: readable, account 000000000000 not found.',
     ));
   test('answers ResourceNotFoundException for a consumer of a missing stream by naming the stream', () =>
     expectError(

@@ -200,6 +200,23 @@ describe('GetShardIterator behaviour', () => {
         `under account ${account} is invalid.`,
     );
   });
+  test('refuses a sequence number of this shard that it has not issued yet', async () => {
+    const issued = await putInto('iterated', 0, 'issued');
+    const future = (BigInt(issued) + 1000n).toString();
+    await expectError(
+      server.url,
+      'GetShardIterator',
+      {
+        StreamName: 'iterated',
+        ShardId: 'shardId-0',
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: future,
+      },
+      'InvalidArgumentException',
+      `StartingSequenceNumber ${future} used in GetShardIterator on shard shardId-000000000000 in stream iterated ` +
+        `under account ${account} is invalid.`,
+    );
+  });
   test('refuses a sequence number issued by another shard, naming both shards', async () => {
     const sequence = await putInto('iterated', 2, 'other-shard');
     await expectError(

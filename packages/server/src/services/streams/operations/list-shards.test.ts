@@ -9,6 +9,8 @@ import {
   violation,
 } from '../../../testing/kinesis-json.js';
 import { type ServerProcess, startServerProcess } from '../../../testing/server-process.js';
+import { waitForStatusJson } from '../../../testing/stream-lifecycle.js';
+import { decodeSequence } from '../sequence-number.js';
 
 let server: ServerProcess;
 before(async () => {
@@ -120,6 +122,36 @@ describe('ListShards validation', () => {
       violation('', 'streamName', shardIdPattern),
       violation('', 'streamName', 'Member must have length greater than or equal to 1'),
     ]));
+  test('lists no more than ten violations', () =>
+    expectValidation(
+      server.url,
+      'ListShards',
+      {
+        StreamName: '',
+        StreamARN: '',
+        StreamId: '',
+        NextToken: '',
+        MaxResults: 0,
+        ExclusiveStartShardId: '',
+        ShardFilter: { Type: 'X', ShardId: '' },
+      },
+      [
+        violation('', 'shardFilter.shardId', shardIdPattern),
+        violation('', 'shardFilter.shardId', 'Member must have length greater than or equal to 1'),
+        violation('X', 'shardFilter.type', `Member must satisfy enum value set: [${filterTypes}]`),
+        violation('', 'streamId', 'Member must satisfy regular expression pattern: [a-z0-9]{20}-[a-z0-9]{3}'),
+        violation('', 'streamId', 'Member must have length greater than or equal to 1'),
+        violation('', 'exclusiveStartShardId', shardIdPattern),
+        violation('', 'exclusiveStartShardId', 'Member must have length greater than or equal to 1'),
+        violation(
+          '',
+          'streamARN',
+          'Member must satisfy regular expression pattern: arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+',
+        ),
+        violation('', 'streamARN', 'Member must have length greater than or equal to 1'),
+        violation('', 'nextToken', 'Member must have length greater than or equal to 1'),
+      ],
+    ));
 });
 
 describe('ListShards behaviour', () => {
@@ -274,5 +306,68 @@ describe('ListShards behaviour', () => {
         `Timestamp must be specified for the ShardFilter type ${type}.`,
       );
     }
+  });
+});
+
+describe('ListShards after resharding', () => {
+  const lineage = ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002', 'shardId-000000000003'];
+  /** The children's creation millisecond, read from their starting sequence number. */
+  let splitMs = 0;
+
+  before(async () => {
+    await createStreamJson(server.url, 'lineage', 2);
+    await expectSuccess(server.url, 'SplitShard', {
+      StreamName: 'lineage',
+      ShardToSplit: 'shardId-000000000000',
+      NewStartingHashKey: '1000',
+    });
+    await waitForStatusJson(server.url, 'lineage', 'ACTIVE');
+    const listing = await listShards({ StreamName: 'lineage' });
+    const child = listing.Shards.find((shard) => shard.ShardId === 'shardId-000000000002');
+    splitMs = decodeSequence(child?.SequenceNumberRange.StartingSequenceNumber ?? '')?.shardEpochMs ?? 0;
+    assert.ok(splitMs > 0);
+  });
+
+  const filtered = (Type: string, Timestamp?: number) =>
+    listedIds({ StreamName: 'lineage', ShardFilter: Timestamp === undefined ? { Type } : { Type, Timestamp } });
+
+  test('lists closed shards too, with their EndingSequenceNumber, when no filter is given', async () => {
+    const listing = await listShards({ StreamName: 'lineage' });
+    assert.deepEqual(
+      listing.Shards.map((shard) => shard.ShardId),
+      lineage,
+    );
+    const [parent] = listing.Shards as Array<{ SequenceNumberRange: { EndingSequenceNumber?: string } }>;
+    assert.match(parent?.SequenceNumberRange.EndingSequenceNumber ?? '', /^\d{56}$/);
+  });
+  test('AT_LATEST lists only the open shards', async () => {
+    assert.deepEqual(await filtered('AT_LATEST'), lineage.slice(1));
+  });
+  test('AT_TRIM_HORIZON lists the shards open at the trim horizon: the ones the stream was created with', async () => {
+    assert.deepEqual(await filtered('AT_TRIM_HORIZON'), lineage.slice(0, 2));
+  });
+  test('FROM_TRIM_HORIZON lists every shard holding data within the retention period', async () => {
+    assert.deepEqual(await filtered('FROM_TRIM_HORIZON'), lineage);
+  });
+  test('AT_TIMESTAMP lists the shards that were open at the time', async () => {
+    assert.deepEqual(await filtered('AT_TIMESTAMP', (splitMs - 5) / 1000), lineage.slice(0, 2));
+    assert.deepEqual(await filtered('AT_TIMESTAMP', (splitMs + 5) / 1000), lineage.slice(1));
+  });
+  test('FROM_TIMESTAMP lists the shards open at or after the time', async () => {
+    assert.deepEqual(await filtered('FROM_TIMESTAMP', (splitMs - 5) / 1000), lineage);
+    assert.deepEqual(await filtered('FROM_TIMESTAMP', (splitMs + 5) / 1000), lineage.slice(1));
+  });
+  test('corrects a time before the stream existed to its trim horizon', async () => {
+    assert.deepEqual(await filtered('AT_TIMESTAMP', 1), lineage.slice(0, 2));
+    assert.deepEqual(await filtered('FROM_TIMESTAMP', 1), lineage);
+  });
+  test('AFTER_SHARD_ID lists the shards whose ids follow, closed or open', async () => {
+    assert.deepEqual(
+      await listedIds({
+        StreamName: 'lineage',
+        ShardFilter: { Type: 'AFTER_SHARD_ID', ShardId: 'shardId-000000000000' },
+      }),
+      lineage.slice(1),
+    );
   });
 });

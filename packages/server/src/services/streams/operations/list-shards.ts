@@ -2,7 +2,7 @@ import { findStream, type Operation, type OperationInput, type StreamsContext } 
 import { shardDescription } from '../describe.js';
 import { streamErrors } from '../errors.js';
 import { nextTokenLifetimeMs, openToken, sealToken } from '../pagination-token.js';
-import { isOpen, type ShardState, type StreamState, shardIndexOf } from '../state.js';
+import { isExpired, isOpen, type ShardState, type StreamState, shardIndexOf } from '../state.js';
 
 /** ListShards returns 1,000 shards per call unless MaxResults says otherwise. */
 export const listShardsPageDefault = 1000;
@@ -13,8 +13,30 @@ interface ShardFilter {
   Timestamp?: number;
 }
 
+const hourMs = 3_600_000;
+
+/**
+ * The shards that held the stream's data at `timeMs`: created at or before it, and open or closed
+ * at or after it (AWS: "all shards whose start timestamp is less than or equal to the given
+ * timestamp and end timestamp is greater than or equal to the given timestamp or still open").
+ */
+function shardsAt(stream: StreamState, timeMs: number): ShardState[] {
+  return stream.shards.filter((shard) => shard.epochMs <= timeMs && (shard.closedMs ?? timeMs) >= timeMs);
+}
+
+/** The shards holding data from `timeMs` on: every open shard and those closed at or after it. */
+function shardsFrom(stream: StreamState, timeMs: number): ShardState[] {
+  return stream.shards.filter((shard) => (shard.closedMs ?? timeMs) >= timeMs);
+}
+
+/**
+ * AWS's ShardFilter types (ListShards API reference). Times before the trim horizon (the start of
+ * the retention period, or the stream's creation if it is younger) are corrected to it, as AWS
+ * documents for FROM_TIMESTAMP, so that no filter can answer an empty shard set for a live stream.
+ */
 function applyFilter(context: StreamsContext, stream: StreamState, filter: ShardFilter | undefined): ShardState[] {
   if (!filter) return stream.shards;
+  const trimHorizonMs = Math.max(stream.createdMs, context.clock() - stream.retentionHours * hourMs);
   switch (filter.Type) {
     case 'AFTER_SHARD_ID': {
       if (filter.ShardId === undefined) {
@@ -25,15 +47,19 @@ function applyFilter(context: StreamsContext, stream: StreamState, filter: Shard
     }
     case 'AT_LATEST':
       return stream.shards.filter(isOpen);
+    case 'AT_TRIM_HORIZON':
+      return shardsAt(stream, trimHorizonMs);
+    case 'FROM_TRIM_HORIZON':
+      return shardsFrom(stream, trimHorizonMs);
     case 'AT_TIMESTAMP':
-    case 'FROM_TIMESTAMP':
+    case 'FROM_TIMESTAMP': {
       if (filter.Timestamp === undefined) {
         throw streamErrors.invalidArgument(`Timestamp must be specified for the ShardFilter type ${filter.Type}.`);
       }
-      // Without resharding every shard covers every time; closed shards come with issue 4's lineage.
-      return stream.shards.filter((shard) => isOpen(shard) || shard.epochMs <= (filter.Timestamp ?? 0));
+      const timeMs = Math.max(filter.Timestamp, trimHorizonMs);
+      return filter.Type === 'AT_TIMESTAMP' ? shardsAt(stream, timeMs) : shardsFrom(stream, timeMs);
+    }
     default:
-      void context;
       return stream.shards;
   }
 }
@@ -63,7 +89,8 @@ export const listShards: Operation = async (context, input) => {
   const { stream, after } = resolvePage(context, input);
   const limit = (input.MaxResults as number | undefined) ?? listShardsPageDefault;
   const filtered = applyFilter(context, stream, input.ShardFilter as ShardFilter | undefined);
-  const remaining = filtered.filter((shard) => shard.index > after);
+  // A closed shard whose data all expired is gone, as on AWS (retention-worker.ts).
+  const remaining = filtered.filter((shard) => shard.index > after && !isExpired(shard));
   const page = remaining.slice(0, limit);
   const last = page.at(-1);
   return {

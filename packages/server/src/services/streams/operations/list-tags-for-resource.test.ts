@@ -107,13 +107,13 @@ describe('ListTagsForResource behaviour', () => {
       'ResourceNotFoundException',
       'Stream labelled under account 111122223333 not found.',
     ));
-  test('answers ResourceNotFoundException for a consumer, as no consumer exists', () =>
+  test('answers ResourceNotFoundException for a consumer that is not registered', () =>
     expectError(
       server.url,
       'ListTagsForResource',
       { ResourceARN: `${testStreamArn('labelled')}/consumer/reader:1700000000` },
       'ResourceNotFoundException',
-      'Consumer reader of stream labelled under account 000000000000 not found.',
+      'Consumer reader with creation timestamp 1700000000 under stream: labelled, account 000000000000 not found.',
     ));
   test('refuses an ARN that the model accepts but that names neither a stream nor a consumer', () =>
     expectError(

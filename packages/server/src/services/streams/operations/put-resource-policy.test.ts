@@ -156,13 +156,13 @@ describe('PutResourcePolicy behaviour', () => {
       'ResourceNotFoundException',
       'Stream policied under account 000000000000 not found.',
     ));
-  test('answers ResourceNotFoundException for a consumer, as no consumer exists', () =>
+  test('answers ResourceNotFoundException for a consumer that is not registered', () =>
     expectError(
       server.url,
       'PutResourcePolicy',
       { ResourceARN: `${testStreamArn('policied')}/consumer/reader:1700000000`, Policy: '{}' },
       'ResourceNotFoundException',
-      'Consumer reader of stream policied under account 000000000000 not found.',
+      'Consumer reader with creation timestamp 1700000000 under stream: policied, account 000000000000 not found.',
     ));
   test('refuses an ARN that the model accepts but that names neither a stream nor a consumer', () =>
     expectError(

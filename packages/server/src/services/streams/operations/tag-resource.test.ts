@@ -190,13 +190,13 @@ describe('TagResource behaviour', () => {
       'ResourceNotFoundException',
       'Stream tagged-none under account 000000000000 not found.',
     ));
-  test('answers ResourceNotFoundException for a consumer, as no consumer exists', () =>
+  test('answers ResourceNotFoundException for a consumer that is not registered', () =>
     expectError(
       server.url,
       'TagResource',
       { ResourceARN: `${testStreamArn('tagged')}/consumer/reader:1700000000`, Tags: { team: 'data' } },
       'ResourceNotFoundException',
-      'Consumer reader of stream tagged under account 000000000000 not found.',
+      'Consumer reader with creation timestamp 1700000000 under stream: tagged, account 000000000000 not found.',
     ));
   test('refuses an ARN that the model accepts but that names neither a stream nor a consumer', () =>
     expectError(

@@ -1,12 +1,13 @@
 import type { Operation } from '../context.js';
-import { findResourceStream } from '../resource-arn.js';
+import { findResource, resourceTags, saveResourceTags } from '../resource-arn.js';
 import { checkTags } from '../tags.js';
 
 export const tagResource: Operation = async (context, input) => {
-  const stream = findResourceStream(context, input.ResourceARN as string, ['ACTIVE', 'UPDATING']);
+  const resource = findResource(context, input.ResourceARN as string, ['ACTIVE', 'UPDATING']);
   const tags = input.Tags as Record<string, string>;
-  checkTags(context, stream.name, tags, stream.tags);
-  stream.tags = { ...stream.tags, ...tags };
-  await context.registry.save(stream);
+  const existing = resourceTags(resource);
+  // A consumer's tags follow the stream's rules (50 per resource, AWS's characters).
+  checkTags(context, resource.stream.name, tags, existing);
+  await saveResourceTags(context, resource, { ...existing, ...tags });
   return {};
 };

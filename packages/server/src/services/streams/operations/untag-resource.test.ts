@@ -142,13 +142,13 @@ describe('UntagResource behaviour', () => {
       'ResourceNotFoundException',
       'Stream untagged-none under account 000000000000 not found.',
     ));
-  test('answers ResourceNotFoundException for a consumer, as no consumer exists', () =>
+  test('answers ResourceNotFoundException for a consumer that is not registered', () =>
     expectError(
       server.url,
       'UntagResource',
       { ResourceARN: `${testStreamArn('untagged')}/consumer/reader:1700000000`, TagKeys: ['team'] },
       'ResourceNotFoundException',
-      'Consumer reader of stream untagged under account 000000000000 not found.',
+      'Consumer reader with creation timestamp 1700000000 under stream: untagged, account 000000000000 not found.',
     ));
   test('answers ResourceInUseException for a stream being deleted', () =>
     expectError(

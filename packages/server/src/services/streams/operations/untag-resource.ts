@@ -1,15 +1,14 @@
 import type { Operation } from '../context.js';
-import { findResourceStream } from '../resource-arn.js';
+import { findResource, resourceTags, saveResourceTags } from '../resource-arn.js';
 import { checkTagCharacters } from '../tags.js';
 
 export const untagResource: Operation = async (context, input) => {
-  const stream = findResourceStream(context, input.ResourceARN as string, ['ACTIVE', 'UPDATING']);
+  const resource = findResource(context, input.ResourceARN as string, ['ACTIVE', 'UPDATING']);
   const keys = input.TagKeys as string[];
   // The same key checks as RemoveTagsFromStream, whose answers kinesalite recorded from AWS.
-  checkTagCharacters(context, stream.name, keys, 'remove');
-  const tags = { ...stream.tags };
+  checkTagCharacters(context, resource.stream.name, keys, 'remove');
+  const tags = { ...resourceTags(resource) };
   for (const key of keys) delete tags[key];
-  stream.tags = tags;
-  await context.registry.save(stream);
+  await saveResourceTags(context, resource, tags);
   return {};
 };

@@ -1,0 +1,340 @@
+/**
+ * Scenario 7: push fan-out, in one run for three systems.
+ *
+ * - Tributary (durability fsync): SubscribeToShard (enhanced fan-out) over HTTP/2.
+ * - Redis Streams: XADD → XREAD BLOCK, redis-server with `--appendfsync always`.
+ * - kinesalite: no push at all; consumers poll GetRecords back to back (its best case).
+ *
+ * Latency: one producer sends one 100-byte record at a steady rate; latency = (time a consumer
+ * decoded the event / reply that carries it) − (time its write was sent), for 1 consumer of a
+ * 1-shard stream and for 10 consumers of a 4-shard stream (every consumer reads every shard, so each
+ * record yields 10 samples). Throughput: a producer writes `throughputRecords` records of 1 KiB as
+ * fast as it can (PutRecords of 500 / pipelined XADD) while 10 consumers read them all; records/s
+ * = records × consumers ÷ (last delivery − first write).
+ *
+ * Run alone: `node bench/scenarios/fanout-latency.mjs` (after `npm run build`), or as part of
+ * `npm run bench` (BENCH_SCENARIOS=fanout for only this one).
+ */
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { openConsumer, registerConsumer } from '../lib/efo-subscriber.mjs';
+import { latencyTracker, produceSteadily, settle, throughputTracker } from '../lib/fanout-measure.mjs';
+import { createActiveStream, KinesisClient } from '../lib/kinesis-client.mjs';
+import { pollConsumers } from '../lib/polling-consumer.mjs';
+import { randomBytes, seededRandom } from '../lib/records.mjs';
+import { ensureRedisServer, RespClient, redisVersion, startRedis } from '../lib/redis.mjs';
+import { startKinesalite, startTributary } from '../lib/systems.mjs';
+
+const latencyRecordBytes = 100;
+const throughputRecordBytes = 1024;
+const recordsPerPutRecords = 500;
+
+function log(message) {
+  process.stderr.write(`bench: [fan-out] ${message}\n`);
+}
+
+const indexOfKey = (key) => Number(/-(\d+)$/.exec(key)?.[1] ?? -1);
+
+// ----- Kinesis systems (Tributary pushes, kinesalite is polled) -----
+
+async function kinesisLatency(server, push, { consumers, shards, count, ratePerSecond, run }) {
+  const admin = new KinesisClient(server.url);
+  const producer = new KinesisClient(server.url, { connections: 4 });
+  const streamName = `fanout-latency-${run}`;
+  const tracker = latencyTracker(count, consumers);
+  const readers = [];
+  try {
+    const shardIds = await createActiveStream(admin, { streamName, shardCount: shards });
+    const arn = `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`;
+    for (let consumer = 0; consumer < consumers; consumer++) {
+      const onRecords = (records, arrivedAt) => {
+        for (const record of records) tracker.saw(consumer, indexOfKey(record.PartitionKey), arrivedAt);
+      };
+      readers.push(
+        push
+          ? await openConsumer(server.url, await registerConsumer(server.url, arn, `c${consumer}`), shardIds, onRecords)
+          : await pollConsumers(server.url, streamName, shardIds, onRecords),
+      );
+    }
+    const random = seededRandom(run.length);
+    const bodies = Array.from({ length: count }, (_, index) =>
+      Buffer.from(
+        JSON.stringify({
+          StreamName: streamName,
+          PartitionKey: `${randomBytes(random, 4).toString('hex')}-${index}`,
+          Data: randomBytes(random, latencyRecordBytes).toString('base64'),
+        }),
+      ),
+    );
+    await produceSteadily(count, ratePerSecond, tracker.sentAt, async (index) => {
+      const { statusCode } = await producer.send('PutRecord', bodies[index]);
+      if (statusCode !== 200) throw new Error(`PutRecord answered ${statusCode}`);
+    });
+    await settle(tracker.complete);
+    return tracker.result();
+  } finally {
+    for (const reader of readers) reader.close();
+    await Promise.all([admin.close(), producer.close()]);
+  }
+}
+
+async function kinesisThroughput(server, push, { consumers, count, run }) {
+  const admin = new KinesisClient(server.url);
+  const producer = new KinesisClient(server.url, { connections: 4 });
+  const streamName = `fanout-throughput-${run}`;
+  const tracker = throughputTracker(count, consumers, throughputRecordBytes);
+  const readers = [];
+  try {
+    const shardIds = await createActiveStream(admin, { streamName, shardCount: 4 });
+    const arn = `arn:aws:kinesis:us-east-1:000000000000:stream/${streamName}`;
+    for (let consumer = 0; consumer < consumers; consumer++) {
+      const onRecords = (records, arrivedAt) => tracker.saw(consumer, records.length, arrivedAt);
+      readers.push(
+        push
+          ? await openConsumer(server.url, await registerConsumer(server.url, arn, `t${consumer}`), shardIds, onRecords)
+          : await pollConsumers(server.url, streamName, shardIds, onRecords),
+      );
+    }
+    const random = seededRandom(17);
+    const calls = Math.ceil(count / recordsPerPutRecords);
+    const body = (call) =>
+      Buffer.from(
+        JSON.stringify({
+          StreamName: streamName,
+          Records: Array.from(
+            { length: Math.min(recordsPerPutRecords, count - call * recordsPerPutRecords) },
+            (_, i) => ({
+              PartitionKey: `${call}-${i}`,
+              Data: randomBytes(random, throughputRecordBytes).toString('base64'),
+            }),
+          ),
+        }),
+      );
+    const bodies = Array.from({ length: Math.min(calls, 16) }, (_, call) => body(call));
+    const startedAt = performance.now();
+    let next = 0;
+    const writer = async () => {
+      while (next < calls) {
+        const call = next++;
+        const { statusCode } = await producer.send('PutRecords', call < bodies.length ? bodies[call] : body(call));
+        if (statusCode !== 200) throw new Error(`PutRecords answered ${statusCode}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, writer));
+    await settle(tracker.complete);
+    return tracker.result(startedAt);
+  } finally {
+    for (const reader of readers) reader.close();
+    await Promise.all([admin.close(), producer.close()]);
+  }
+}
+
+// ----- Redis Streams -----
+
+async function redisReaders(port, key, consumers, onEntries) {
+  const clients = [];
+  let running = true;
+  for (let consumer = 0; consumer < consumers; consumer++) {
+    const client = await RespClient.connect(port);
+    clients.push(client);
+    let lastId = '$';
+    void (async () => {
+      while (running) {
+        const reply = await client
+          .command('XREAD', 'COUNT', '1000', 'BLOCK', '0', 'STREAMS', key, lastId)
+          .catch(() => null);
+        const arrivedAt = performance.now();
+        if (!reply) return;
+        const entries = reply[0][1];
+        lastId = entries.at(-1)[0].toString();
+        onEntries(consumer, entries, arrivedAt);
+      }
+    })();
+  }
+  // XREAD BLOCK with "$" only waits once it has been sent: a round trip on each makes sure.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  return () => {
+    running = false;
+    for (const client of clients) client.close();
+  };
+}
+
+async function redisLatency(port, { consumers, count, ratePerSecond, run }) {
+  const key = `latency-${run}`;
+  const tracker = latencyTracker(count, consumers);
+  const stop = await redisReaders(port, key, consumers, (consumer, entries, arrivedAt) => {
+    for (const [, fields] of entries) tracker.saw(consumer, Number(fields[1].toString()), arrivedAt);
+  });
+  const producer = await RespClient.connect(port);
+  try {
+    const payload = randomBytes(seededRandom(3), latencyRecordBytes);
+    await produceSteadily(count, ratePerSecond, tracker.sentAt, (index) =>
+      producer.command('XADD', key, '*', 'i', String(index), 'd', payload),
+    );
+    await settle(tracker.complete);
+    return tracker.result();
+  } finally {
+    stop();
+    producer.close();
+  }
+}
+
+async function redisThroughput(port, { consumers, count }) {
+  const key = 'throughput';
+  const tracker = throughputTracker(count, consumers, throughputRecordBytes);
+  const stop = await redisReaders(port, key, consumers, (consumer, entries, arrivedAt) =>
+    tracker.saw(consumer, entries.length, arrivedAt),
+  );
+  const producer = await RespClient.connect(port);
+  try {
+    const payload = randomBytes(seededRandom(5), throughputRecordBytes);
+    const startedAt = performance.now();
+    for (let sent = 0; sent < count; sent += recordsPerPutRecords) {
+      const batch = Math.min(recordsPerPutRecords, count - sent);
+      await Promise.all(
+        Array.from({ length: batch }, (_, i) =>
+          producer.command('XADD', key, '*', 'i', String(sent + i), 'd', payload),
+        ),
+      );
+    }
+    await settle(tracker.complete);
+    return tracker.result(startedAt);
+  } finally {
+    stop();
+    producer.close();
+  }
+}
+
+// ----- the scenario -----
+
+export async function fanOutScenario(options) {
+  const count = Math.max(1, Math.round((options.durationMs / 1000) * options.ratePerSecond));
+  const latency = { count, ratePerSecond: options.ratePerSecond };
+  const cases = [
+    { name: 'oneConsumer', consumers: 1, shards: 1 },
+    { name: 'tenConsumers', consumers: 10, shards: 4 },
+  ];
+  const result = { settings: { ...latency, throughputRecords: options.throughputRecords }, systems: {} };
+
+  const wanted = (key) => (options.systems ?? ['tributary', 'redis', 'kinesalite']).includes(key);
+  if (wanted('tributary')) await measureTributary(options, cases, latency, result);
+  if (wanted('redis')) await measureRedis(options, cases, latency, result);
+  if (wanted('kinesalite')) await measureKinesalite(options, cases, latency, result);
+  return result;
+}
+
+async function measureTributary(options, cases, latency, result) {
+  log(`Tributary (${options.durability ?? 'fsync'}): SubscribeToShard`);
+  const tributary = await startTributary({ durability: options.durability ?? 'fsync' });
+  try {
+    const measured = { label: `Tributary (${options.durability ?? 'fsync'}), SubscribeToShard` };
+    for (const one of cases)
+      measured[one.name] = await kinesisLatency(tributary, true, { ...one, ...latency, run: `t-${one.name}` });
+    measured.throughput = await kinesisThroughput(tributary, true, {
+      consumers: 10,
+      count: options.throughputRecords,
+      run: 't',
+    });
+    result.systems.tributary = measured;
+  } finally {
+    await tributary.stop();
+  }
+}
+
+async function measureRedis(options, cases, latency, result) {
+  log('Redis Streams (appendfsync always): XADD → XREAD BLOCK');
+  const binary = ensureRedisServer(log);
+  const redis = await startRedis(binary);
+  try {
+    const measured = { label: `Redis ${redisVersion(binary)} (appendfsync always), XREAD BLOCK` };
+    for (const one of cases) measured[one.name] = await redisLatency(redis.port, { ...one, ...latency, run: one.name });
+    measured.throughput = await redisThroughput(redis.port, { consumers: 10, count: options.throughputRecords });
+    result.systems.redis = measured;
+  } finally {
+    await redis.stop();
+  }
+}
+
+async function measureKinesalite(options, cases, latency, result) {
+  log('kinesalite: GetRecords polled back to back');
+  const kinesalite = await startKinesalite();
+  try {
+    const measured = { label: 'kinesalite, GetRecords polling' };
+    for (const one of cases)
+      measured[one.name] = await kinesisLatency(kinesalite, false, { ...one, ...latency, run: `k-${one.name}` });
+    measured.throughput = await kinesisThroughput(kinesalite, false, {
+      consumers: 10,
+      count: options.kinesaliteThroughputRecords,
+      run: 'k',
+    });
+    result.systems.kinesalite = measured;
+  } finally {
+    await kinesalite.stop();
+  }
+}
+
+const milliseconds = (value) => (typeof value === 'number' ? value.toFixed(2) : '—');
+const thousands = (value) => (typeof value === 'number' ? Math.round(value).toLocaleString('en-US') : '—');
+
+export function fanOutMarkdown(result) {
+  const { settings, systems } = result;
+  const rows = Object.values(systems).map((system) =>
+    [
+      system.label,
+      ...['oneConsumer', 'tenConsumers'].flatMap((name) => {
+        const measured = system[name];
+        return [
+          milliseconds(measured?.p50Ms),
+          milliseconds(measured?.p99Ms),
+          milliseconds(measured?.maxMs),
+          `${measured?.missing ?? '—'}`,
+        ];
+      }),
+      thousands(system.throughput?.recordsPerSecond),
+      typeof system.throughput?.megabytesPerSecond === 'number' ? system.throughput.megabytesPerSecond.toFixed(1) : '—',
+      `${system.throughput?.records ?? '—'}`,
+    ].join(' | '),
+  );
+  return [
+    '## Fan-out: put → subscriber latency and throughput',
+    '',
+    `Latency: ${settings.count} records of ${latencyRecordBytes} B at ${settings.ratePerSecond}/s; latency = consumer decoded it − write sent (ms). ` +
+      `"1 consumer" reads a 1-shard stream; "10 consumers" each read all 4 shards of a 4-shard stream. ` +
+      `Throughput: 10 consumers each read every record of ${throughputRecordBytes} B (records/s and MB/s summed over the consumers).`,
+    '',
+    '| system | 1 consumer p50 | p99 | max | missing | 10 consumers p50 | p99 | max | missing | fan-out records/s | MB/s | records |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows.map((row) => `| ${row} |`),
+    '',
+  ].join('\n');
+}
+
+async function main() {
+  const { cleanUpOnExit, killEverything } = await import('../lib/children.mjs');
+  cleanUpOnExit();
+  const quick = process.env.BENCH_QUICK === '1';
+  try {
+    const result = await fanOutScenario({
+      durationMs: Number(process.env.BENCH_SECONDS ?? (quick ? 1 : 5)) * 1000,
+      ratePerSecond: Number(process.env.BENCH_LATENCY_RATE ?? 100),
+      throughputRecords: quick ? 2_000 : 50_000,
+      kinesaliteThroughputRecords: quick ? 1_000 : 10_000,
+      // BENCH_FANOUT_SYSTEMS=tributary,redis,kinesalite (default: all); BENCH_FANOUT_DURABILITY=os|fsync.
+      systems: process.env.BENCH_FANOUT_SYSTEMS?.split(',').map((key) => key.trim()),
+      durability: process.env.BENCH_FANOUT_DURABILITY ?? 'fsync',
+    });
+    process.stdout.write(`${fanOutMarkdown(result)}\n${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    killEverything();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().then(
+    () => process.exit(0),
+    (error) => {
+      console.error('bench: fan-out failed:', error?.stack ?? error);
+      process.exit(1);
+    },
+  );
+}
