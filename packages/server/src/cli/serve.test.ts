@@ -34,15 +34,29 @@ describe('tributary serve', () => {
   test('reads options from a config file and the environment, flags winning', async () => {
     const directory = mkdtempSync(path.join(os.tmpdir(), 'tributary-config-'));
     const configFile = path.join(directory, 'config.json');
-    writeFileSync(configFile, JSON.stringify({ accountId: '111111111111', region: 'eu-west-1', streams: [{ name: 'from-file', shardCount: 2 }] }));
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        accountId: '111111111111',
+        region: 'eu-west-1',
+        streams: [{ name: 'from-file', shardCount: 2 }],
+      }),
+    );
     process.env.TRIBUTARY_CONFIG = configFile;
     process.env.TRIBUTARY_REGION = 'eu-central-1';
     try {
       const server = await startServerProcess({ args: ['--account-id', '222222222222'] });
       try {
-        const client = new KinesisClient({ endpoint: server.url, region: 'eu-central-1', credentials: testCredentials });
+        const client = new KinesisClient({
+          endpoint: server.url,
+          region: 'eu-central-1',
+          credentials: testCredentials,
+        });
         const summary = await client.send(new DescribeStreamSummaryCommand({ StreamName: 'from-file' }));
-        assert.equal(summary.StreamDescriptionSummary?.StreamARN, 'arn:aws:kinesis:eu-central-1:222222222222:stream/from-file');
+        assert.equal(
+          summary.StreamDescriptionSummary?.StreamARN,
+          'arn:aws:kinesis:eu-central-1:222222222222:stream/from-file',
+        );
         assert.equal(summary.StreamDescriptionSummary?.OpenShardCount, 2);
         client.destroy();
       } finally {
@@ -67,7 +81,10 @@ describe('tributary serve', () => {
   });
 
   test('refuses a bad option value with exit code 2 and a clear message', () => {
-    const result = spawnSync(process.execPath, [cliPath, 'serve', '--durability', 'sometimes'], { encoding: 'utf8', timeout: 20_000 });
+    const result = spawnSync(process.execPath, [cliPath, 'serve', '--durability', 'sometimes'], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.equal(result.status, 2);
     assert.match(result.stderr, /--durability must be fsync or os, got 'sometimes'/);
   });
@@ -76,11 +93,31 @@ describe('tributary serve', () => {
     const directory = mkdtempSync(path.join(os.tmpdir(), 'tributary-tls-'));
     const cert = path.join(directory, 'cert.pem');
     const key = path.join(directory, 'key.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'ignore' });
-    const server = await startServerProcess({ inMemory: true, args: ['--tls-cert', cert, '--tls-key', key, '--streams', 'secure:1'] });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    const server = await startServerProcess({
+      inMemory: true,
+      args: ['--tls-cert', cert, '--tls-key', key, '--streams', 'secure:1'],
+    });
     try {
       assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
       const ca = [execFileSync('cat', [cert])];

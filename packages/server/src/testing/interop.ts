@@ -28,7 +28,9 @@ export function requireAwsCli(): ToolCheck {
 /** Debian's python3 with Debian's boto3 (python3-boto3). */
 export const debianPythonPath = '/usr/bin/python3';
 export function requireBoto3(): ToolCheck {
-  const probe = existsSync(debianPythonPath) && spawnSync(debianPythonPath, ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
+  const probe =
+    existsSync(debianPythonPath) &&
+    spawnSync(debianPythonPath, ['-c', 'import boto3'], { stdio: 'ignore' }).status === 0;
   return decide(probe, 'boto3 for /usr/bin/python3', 'python3-boto3');
 }
 

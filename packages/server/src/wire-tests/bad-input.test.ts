@@ -170,8 +170,7 @@ describe('shard iterators', () => {
     );
   });
 
-  test('an iterator of another stream is refused when the call names this stream by StreamARN', // GetRecords reads the iterator's stream and ignores StreamARN, while authorization checks the
-  // StreamARN: a caller allowed on this stream reads the other one. AWS's exact answer is not
+  test('an iterator of another stream is refused when the call names this stream by StreamARN', // StreamARN: a caller allowed on this stream reads the other one. AWS's exact answer is not // GetRecords reads the iterator's stream and ignores StreamARN, while authorization checks the
   // recorded; it must at least not be the other stream's records.
   { todo: 'operations/get-records.ts does not compare StreamARN with the iterator' }, async () => {
     const shardIterator = await iterator(otherStream, shard0);

@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const boto3 = requireBoto3();
 
 // The script prints one JSON document with what it observed; the assertions live here.
-const script = String.raw`
+const script = `
 import base64, json, sys
 import boto3
 from botocore.exceptions import ClientError

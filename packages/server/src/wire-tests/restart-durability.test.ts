@@ -36,7 +36,7 @@ describe('durability across restarts', () => {
         result.Records?.forEach((entry, index) => {
           acknowledged.set(entry.SequenceNumber as string, {
             shardId: entry.ShardId as string,
-            data: (records[index]?.Data as Buffer).toString('hex'),
+            data: Buffer.from(records[index]?.Data ?? []).toString('hex'),
           });
         });
       });
