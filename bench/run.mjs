@@ -223,8 +223,8 @@ async function main() {
       recordsPerCall: config.recordsPerCall,
       callers: config.putRecordsCallers,
       bodies: bodies.volume,
-      writeSecondsMax: 600,
-      readSecondsMax: 300,
+      writeSecondsMax: config.volumeSecondsPerGigabyteMax * config.volumeGigabytes + 10,
+      readSecondsMax: config.volumeSecondsPerGigabyteMax * config.volumeGigabytes + 10,
       repetitions: config.repetitions,
       restart: (dataDirectory) => startTributary({ durability: 'fsync', dataDirectory, keepDataDirectory: true }),
     });

@@ -74,6 +74,8 @@ function summarizeSystem(result) {
     const { runs } = result.drain;
     summary.drain = {
       recordCount: result.drain.recordCount,
+      recordCountWanted: result.drain.recordCountWanted,
+      fillComplete: result.drain.fillComplete,
       recordsPerSecond: pick(runs, 'recordsPerSecond'),
       cpuMicrosecondsPerRecord: summarize(
         runs.map((run) =>
@@ -251,14 +253,20 @@ function writesTable(json) {
   );
 }
 
+function drainCountCell(drain) {
+  const notes = [];
+  if (drain.fillComplete === false)
+    notes.push(`fill stopped by its time bound, of ${integer.format(drain.recordCountWanted)} wanted`);
+  if (!drain.complete) notes.push('some drains stopped by their time bound');
+  return `${integer.format(drain.recordCount)}${notes.length > 0 ? ` (${notes.join('; ')})` : ''}`;
+}
+
 function readsTable(json) {
   const rows = Object.values(json.systems)
     .filter((system) => system.stores)
     .map((system) => [
       system.label,
-      system.drain
-        ? `${integer.format(system.drain.recordCount)}${system.drain.complete ? '' : ' (partial: time bound)'}`
-        : '—',
+      system.drain ? drainCountCell(system.drain) : '—',
       cell(system.drain?.recordsPerSecond),
       cell(system.drain?.cpuMicrosecondsPerRecord),
       cell(system.drain?.loadGeneratorCores),
