@@ -57,7 +57,7 @@ export function loadConfig() {
      * records it got (the table marks both as partial).
      */
     drainFillSecondsMax: quick ? 10 : 30,
-    drainSecondsMax: quick ? 10 : 15,
+    drainSecondsMax: quick ? 10 : 20,
     /** Scenario 4: the producer's steady rate and the consumer's pause between polls (0 = back to back). */
     latencyRatePerSecond: numberFromEnvironment('BENCH_LATENCY_RATE', 100),
     latencyPollIntervalMs: numberFromEnvironment('BENCH_POLL_INTERVAL_MS', 0),

@@ -8,7 +8,17 @@
 import http2 from 'node:http2';
 import { performance } from 'node:perf_hooks';
 import { EventStreamCodec } from '@smithy/core/event-streams';
+import { Decoder, Encoder } from 'cbor-x';
 import { fakeAuthorization, jsonContentType, KinesisClient } from './kinesis-client.mjs';
+
+const cborContentType = 'application/x-amz-cbor-1.1';
+const cborEncoder = new Encoder({
+  useRecords: false,
+  mapsAsObjects: true,
+  tagUint8Array: false,
+  variableMapSize: true,
+});
+const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
 
 const codec = new EventStreamCodec(
   (bytes) => Buffer.from(bytes).toString('utf8'),
@@ -39,11 +49,13 @@ export async function registerConsumer(url, streamArn, consumerName) {
 }
 
 /**
- * Opens one consumer's subscriptions to `shardIds` over one HTTP/2 session. `onRecords(records,
- * arrivedAt)` gets each event's records (PartitionKey and base64 Data, as JSON carries them).
- * Resolves once every subscription delivered its initial-response.
+ * Opens one consumer's subscriptions to `shardIds` over one HTTP/2 session, in `format` ('cbor', as
+ * the Java SDK and KCL subscribe, or 'json'). `onRecords(records, arrivedAt)` gets each event's
+ * records (PartitionKey, and Data as base64 text in JSON or bytes in CBOR). Resolves once every
+ * subscription delivered its initial-response.
  */
-export async function openConsumer(url, consumerArn, shardIds, onRecords) {
+export async function openConsumer(url, consumerArn, shardIds, onRecords, format = 'cbor') {
+  const cbor = format === 'cbor';
   const session = http2.connect(url);
   session.on('error', () => undefined);
   const streams = await Promise.all(
@@ -53,7 +65,7 @@ export async function openConsumer(url, consumerArn, shardIds, onRecords) {
           const request = session.request({
             ':method': 'POST',
             ':path': '/',
-            'content-type': jsonContentType,
+            'content-type': cbor ? cborContentType : jsonContentType,
             'x-amz-target': 'Kinesis_20131202.SubscribeToShard',
             'x-amz-date': '20260101T000000Z',
             authorization: fakeAuthorization,
@@ -75,15 +87,15 @@ export async function openConsumer(url, consumerArn, shardIds, onRecords) {
                 started = true;
                 resolve(request);
               } else if (eventType === 'SubscribeToShardEvent') {
-                const event = JSON.parse(Buffer.from(message.body).toString('utf8'));
+                const body = Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength);
+                const event = cbor ? cborDecoder.decode(body) : JSON.parse(body.toString('utf8'));
                 if (event.Records.length > 0) onRecords(event.Records, arrivedAt);
               }
             }
           });
           request.on('error', (error) => (started ? undefined : reject(error)));
-          request.end(
-            JSON.stringify({ ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: { Type: 'LATEST' } }),
-          );
+          const input = { ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: { Type: 'LATEST' } };
+          request.end(cbor ? Buffer.from(cborEncoder.encode(input)) : JSON.stringify(input));
         }),
     ),
   );

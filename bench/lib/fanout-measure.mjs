@@ -9,14 +9,16 @@ import { LatencySamples } from './stats.mjs';
 const settleMsMax = 10_000;
 
 /** Sends `count` writes at `ratePerSecond`, open loop; `write(index)` resolves when acknowledged. */
-export async function produceSteadily(count, ratePerSecond, sentAt, write) {
+export async function produceSteadily(count, ratePerSecond, sentAt, write, acknowledged) {
   const startedAt = performance.now();
   const inFlight = new Set();
   for (let index = 0; index < count; index++) {
     const waitMs = startedAt + (index * 1000) / ratePerSecond - performance.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     sentAt[index] = performance.now();
-    const request = write(index).finally(() => inFlight.delete(request));
+    const request = write(index)
+      .then(() => acknowledged?.add(performance.now() - sentAt[index]))
+      .finally(() => inFlight.delete(request));
     inFlight.add(request);
   }
   await Promise.all(inFlight);
@@ -33,9 +35,12 @@ export function latencyTracker(count, consumers) {
   const sentAt = new Float64Array(count).fill(Number.NaN);
   const seen = Array.from({ length: consumers }, () => new Uint8Array(count));
   const samples = new LatencySamples();
+  // The producer's own write latency (sent → acknowledged): what delivery adds is the difference.
+  const acknowledgements = new LatencySamples();
   let seenCount = 0;
   return {
     sentAt,
+    acknowledgements,
     saw(consumer, index, arrivedAt) {
       if (index < 0 || index >= count || seen[consumer][index]) return;
       seen[consumer][index] = 1;
@@ -49,6 +54,8 @@ export function latencyTracker(count, consumers) {
       deliveries: seenCount,
       missing: count * consumers - seenCount,
       ...samples.percentiles(),
+      acknowledgedP50Ms: acknowledgements.percentiles().p50Ms,
+      acknowledgedP99Ms: acknowledgements.percentiles().p99Ms,
     }),
   };
 }

@@ -37,7 +37,7 @@ const indexOfKey = (key) => Number(/-(\d+)$/.exec(key)?.[1] ?? -1);
 
 // ----- Kinesis systems (Tributary pushes, kinesalite is polled) -----
 
-async function kinesisLatency(server, push, { consumers, shards, count, ratePerSecond, run }) {
+async function kinesisLatency(server, push, { consumers, shards, count, ratePerSecond, run, format }) {
   const admin = new KinesisClient(server.url);
   const producer = new KinesisClient(server.url, { connections: 4 });
   const streamName = `fanout-latency-${run}`;
@@ -52,7 +52,13 @@ async function kinesisLatency(server, push, { consumers, shards, count, ratePerS
       };
       readers.push(
         push
-          ? await openConsumer(server.url, await registerConsumer(server.url, arn, `c${consumer}`), shardIds, onRecords)
+          ? await openConsumer(
+              server.url,
+              await registerConsumer(server.url, arn, `c${consumer}`),
+              shardIds,
+              onRecords,
+              format,
+            )
           : await pollConsumers(server.url, streamName, shardIds, onRecords),
       );
     }
@@ -66,10 +72,16 @@ async function kinesisLatency(server, push, { consumers, shards, count, ratePerS
         }),
       ),
     );
-    await produceSteadily(count, ratePerSecond, tracker.sentAt, async (index) => {
-      const { statusCode } = await producer.send('PutRecord', bodies[index]);
-      if (statusCode !== 200) throw new Error(`PutRecord answered ${statusCode}`);
-    });
+    await produceSteadily(
+      count,
+      ratePerSecond,
+      tracker.sentAt,
+      async (index) => {
+        const { statusCode } = await producer.send('PutRecord', bodies[index]);
+        if (statusCode !== 200) throw new Error(`PutRecord answered ${statusCode}`);
+      },
+      tracker.acknowledgements,
+    );
     await settle(tracker.complete);
     return tracker.result();
   } finally {
@@ -78,7 +90,7 @@ async function kinesisLatency(server, push, { consumers, shards, count, ratePerS
   }
 }
 
-async function kinesisThroughput(server, push, { consumers, count, run }) {
+async function kinesisThroughput(server, push, { consumers, count, run, format }) {
   const admin = new KinesisClient(server.url);
   const producer = new KinesisClient(server.url, { connections: 4 });
   const streamName = `fanout-throughput-${run}`;
@@ -91,7 +103,13 @@ async function kinesisThroughput(server, push, { consumers, count, run }) {
       const onRecords = (records, arrivedAt) => tracker.saw(consumer, records.length, arrivedAt);
       readers.push(
         push
-          ? await openConsumer(server.url, await registerConsumer(server.url, arn, `t${consumer}`), shardIds, onRecords)
+          ? await openConsumer(
+              server.url,
+              await registerConsumer(server.url, arn, `t${consumer}`),
+              shardIds,
+              onRecords,
+              format,
+            )
           : await pollConsumers(server.url, streamName, shardIds, onRecords),
       );
     }
@@ -168,8 +186,12 @@ async function redisLatency(port, { consumers, count, ratePerSecond, run }) {
   const producer = await RespClient.connect(port);
   try {
     const payload = randomBytes(seededRandom(3), latencyRecordBytes);
-    await produceSteadily(count, ratePerSecond, tracker.sentAt, (index) =>
-      producer.command('XADD', key, '*', 'i', String(index), 'd', payload),
+    await produceSteadily(
+      count,
+      ratePerSecond,
+      tracker.sentAt,
+      (index) => producer.command('XADD', key, '*', 'i', String(index), 'd', payload),
+      tracker.acknowledgements,
     );
     await settle(tracker.complete);
     return tracker.result();
@@ -224,16 +246,21 @@ export async function fanOutScenario(options) {
 }
 
 async function measureTributary(options, cases, latency, result) {
-  log(`Tributary (${options.durability ?? 'fsync'}): SubscribeToShard`);
-  const tributary = await startTributary({ durability: options.durability ?? 'fsync' });
+  const durability = options.durability ?? 'fsync';
+  // CBOR by default: what the Java SDK and KCL subscribe with (no base64 on either side).
+  const format = options.format ?? 'cbor';
+  log(`Tributary (${durability}): SubscribeToShard in ${format.toUpperCase()}`);
+  const tributary = await startTributary({ durability });
   try {
-    const measured = { label: `Tributary (${options.durability ?? 'fsync'}), SubscribeToShard` };
-    for (const one of cases)
-      measured[one.name] = await kinesisLatency(tributary, true, { ...one, ...latency, run: `t-${one.name}` });
+    const measured = { label: `Tributary (${durability}), SubscribeToShard ${format.toUpperCase()}` };
+    for (const one of cases) {
+      measured[one.name] = await kinesisLatency(tributary, true, { ...one, ...latency, run: `t-${one.name}`, format });
+    }
     measured.throughput = await kinesisThroughput(tributary, true, {
       consumers: 10,
       count: options.throughputRecords,
       run: 't',
+      format,
     });
     result.systems.tributary = measured;
   } finally {
@@ -287,12 +314,15 @@ export function fanOutMarkdown(result) {
           milliseconds(measured?.p50Ms),
           milliseconds(measured?.p99Ms),
           milliseconds(measured?.maxMs),
+          milliseconds(measured?.acknowledgedP50Ms),
           `${measured?.missing ?? '—'}`,
         ];
       }),
       thousands(system.throughput?.recordsPerSecond),
       typeof system.throughput?.megabytesPerSecond === 'number' ? system.throughput.megabytesPerSecond.toFixed(1) : '—',
-      `${system.throughput?.records ?? '—'}`,
+      system.throughput
+        ? `${thousands(system.throughput.delivered)} of ${thousands(system.throughput.records * system.throughput.consumers)}`
+        : '—',
     ].join(' | '),
   );
   return [
@@ -300,10 +330,11 @@ export function fanOutMarkdown(result) {
     '',
     `Latency: ${settings.count} records of ${latencyRecordBytes} B at ${settings.ratePerSecond}/s; latency = consumer decoded it − write sent (ms). ` +
       `"1 consumer" reads a 1-shard stream; "10 consumers" each read all 4 shards of a 4-shard stream. ` +
+      '"write ack" is the producer\'s own write latency (sent → acknowledged) in the same run. ' +
       `Throughput: 10 consumers each read every record of ${throughputRecordBytes} B (records/s and MB/s summed over the consumers).`,
     '',
-    '| system | 1 consumer p50 | p99 | max | missing | 10 consumers p50 | p99 | max | missing | fan-out records/s | MB/s | records |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| system | 1 consumer p50 | p99 | max | write ack p50 | missing | 10 consumers p50 | p99 | max | write ack p50 | missing | fan-out records/s | MB/s | delivered |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
     '',
   ].join('\n');
@@ -322,6 +353,7 @@ async function main() {
       // BENCH_FANOUT_SYSTEMS=tributary,redis,kinesalite (default: all); BENCH_FANOUT_DURABILITY=os|fsync.
       systems: process.env.BENCH_FANOUT_SYSTEMS?.split(',').map((key) => key.trim()),
       durability: process.env.BENCH_FANOUT_DURABILITY ?? 'fsync',
+      format: process.env.BENCH_FANOUT_FORMAT ?? 'cbor',
     });
     process.stdout.write(`${fanOutMarkdown(result)}\n${JSON.stringify(result, null, 2)}\n`);
   } finally {

@@ -77,7 +77,23 @@ export function encodeInitialResponse(initialResponse: Record<string, unknown>, 
   );
 }
 
+/**
+ * Frames already encoded, by event and format: an event object yielded to several subscribers
+ * (shard-subscription.ts shares them) is encoded once. Held only as long as the event is.
+ */
+const encodedFrames = new WeakMap<StreamEvent, Partial<Record<WireFormat, Buffer>>>();
+
 export function encodeStreamEvent(event: StreamEvent, format: WireFormat): Buffer {
+  let frames = encodedFrames.get(event);
+  if (!frames) {
+    frames = {};
+    encodedFrames.set(event, frames);
+  }
+  frames[format] ??= encodeStreamEventOnce(event, format);
+  return frames[format];
+}
+
+function encodeStreamEventOnce(event: StreamEvent, format: WireFormat): Buffer {
   const contentType = { type: 'string', value: payloadContentType(format) } as const;
   if (event.kind === 'event') {
     return frame(

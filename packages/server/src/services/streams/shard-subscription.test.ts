@@ -215,3 +215,63 @@ describe('SubscribeToShard subscription (in process, injected clock)', () => {
     assert.equal((await events.next()).done, true);
   });
 });
+
+describe('SubscribeToShard subscription with --throughput-limits aws (in process)', () => {
+  let limited: InProcessStreams;
+  before(async () => {
+    limited = await startInProcessStreams({
+      throughput: { mode: 'aws', injectThrottleRate: 0 },
+      enhancedFanOut: { ...fanOutDefaults, registerConsumerMs: 0, subscriptionHeartbeatMs: heartbeatMs },
+    });
+  });
+  after(async () => {
+    await limited.close();
+  });
+
+  test('holds a consumer to 2 MiB/s per shard: beyond the first second’s worth it waits for the clock', async () => {
+    await limited.call('CreateStream', { StreamName: 'paced', ShardCount: 1 });
+    await limited.waitForStatus('paced', 'ACTIVE');
+    const registered = await limited.call('RegisterStreamConsumer', { StreamARN: arnOf('paced'), ConsumerName: 'c' });
+    const consumerArn = (registered.Consumer as { ConsumerARN: string }).ConsumerARN;
+    for (let poll = 0; poll < pollsMax; poll++) {
+      const stream = limited.service.context.registry.find('paced');
+      if (stream && limited.service.context.consumers.find(stream, 'c')?.status === 'ACTIVE') break;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    const recordBytes = 900 * 1024;
+    for (const fill of ['a', 'b', 'c', 'd']) {
+      // Writes are limited too (1 MiB/s per shard): a second passes between them.
+      limited.clock.nowMs += 1000;
+      await limited.call('PutRecord', {
+        StreamName: 'paced',
+        PartitionKey: 'k',
+        Data: Buffer.alloc(recordBytes, fill),
+      });
+    }
+    const output = await limited.service.invoke('SubscribeToShard', {
+      ConsumerARN: consumerArn,
+      ShardId: 'shardId-000000000000',
+      StartingPosition: { Type: 'TRIM_HORIZON' },
+    });
+    const events = (output as EventStreamOutput).events[Symbol.asyncIterator]();
+    // 2 MiB of tokens: three records of 900 KiB go out (the third overdraws the bucket) …
+    for (const fill of ['a', 'b', 'c'])
+      assert.deepEqual(
+        dataOf(body(await events.next())).map((data) => data[0]),
+        [fill],
+      );
+    // … and the fourth waits until the clock has refilled it.
+    const fourth = events.next();
+    const early = await Promise.race([
+      fourth.then(() => 'sent'),
+      new Promise((resolve) => setTimeout(() => resolve('held'), 100)),
+    ]);
+    assert.equal(early, 'held');
+    limited.clock.nowMs += 1000;
+    assert.deepEqual(
+      dataOf(body(await fourth)).map((data) => data[0]),
+      ['d'],
+    );
+    await events.return?.();
+  });
+});

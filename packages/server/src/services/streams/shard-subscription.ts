@@ -27,6 +27,7 @@ import {
   subscriptionEventRecordsMax,
 } from './fan-out-config.js';
 import { encodeSequence } from './sequence-number.js';
+import { sharedRead } from './shared-reads.js';
 import { type ShardState, type StreamState, shardIdOf } from './state.js';
 import type { SubscriptionLease } from './subscription-hub.js';
 import { continuationSequence } from './subscription-start.js';
@@ -87,7 +88,18 @@ function recordBytes(records: readonly LogRecord[]): number {
   return records.reduce((sum, record) => sum + record.data.length + Buffer.byteLength(record.partitionKey), 0);
 }
 
+/** Subscribers that shared a read share its event, so the front door encodes it once. */
+const eventsByRead = new WeakMap<ReadResult, StreamEvent>();
+
 function dataEvent(shard: ShardState, log: ShardLog, read: ReadResult): StreamEvent {
+  const shared = eventsByRead.get(read);
+  if (shared) return shared;
+  const event = buildDataEvent(shard, log, read);
+  eventsByRead.set(read, event);
+  return event;
+}
+
+function buildDataEvent(shard: ShardState, log: ShardLog, read: ReadResult): StreamEvent {
   const last = read.records.at(-1) as LogRecord;
   const caughtUp = read.nextOffset >= log.endOffset();
   // One shard's numbers differ only in their offset bits: build the rest once per event.
@@ -209,7 +221,7 @@ async function* subscriptionEvents(sub: Subscription): AsyncGenerator<StreamEven
       let read: ReadResult;
       try {
         const limits = { recordCountMax: subscriptionEventRecordsMax, bytesMax: subscriptionEventBytesMax };
-        read = await log.read(offset, limits, context.encryption.readOptions(state.stream));
+        read = await sharedRead(log, offset, limits, context.encryption.readOptions(state.stream));
       } catch (error) {
         // A log closed under the read: the stream was deleted, or the server is stopping.
         const after = standing(sub);
