@@ -33,30 +33,16 @@ export async function createStreamsStorage(options: {
       console.warn(`tributary: recovery rebuilt the index of ${where}: ${report.reason}`);
     }
   };
-  if (options.inMemory) {
-    const meta = new MemoryMetaStore();
-    const logs = new SegmentLogStore({
-      fileSystem: memoryFileSystem(),
-      directory: '/log',
-      durability: 'os',
-      clock,
-      onRecovery,
-    });
-    return {
-      meta,
-      logs,
-      close: async () => {
-        await logs.close();
-        await meta.close();
-      },
-    };
-  }
-  mkdirSync(options.dataDir, { recursive: true });
-  const meta = new LmdbMetaStore({ path: path.join(options.dataDir, 'meta') });
+  if (!options.inMemory) mkdirSync(options.dataDir, { recursive: true });
+  // --in-memory runs the same engine over a memory file system; nothing outlives the process,
+  // so syncing would buy nothing and durability is 'os'.
+  const meta = options.inMemory
+    ? new MemoryMetaStore()
+    : new LmdbMetaStore({ path: path.join(options.dataDir, 'meta') });
   const logs = new SegmentLogStore({
-    fileSystem: nodeFileSystem(),
-    directory: path.join(options.dataDir, 'log'),
-    durability: options.durability,
+    fileSystem: options.inMemory ? memoryFileSystem() : nodeFileSystem(),
+    directory: options.inMemory ? '/log' : path.join(options.dataDir, 'log'),
+    durability: options.inMemory ? 'os' : options.durability,
     clock,
     onRecovery,
   });
