@@ -24,6 +24,12 @@ export const getRecords: Operation = async (context, input) => {
   const readable = stream?.status === 'ACTIVE' || stream?.status === 'UPDATING';
   const shard = readable ? stream.shards.find((candidate) => candidate.index === position.shardIndex) : undefined;
   if (!stream || !shard) throw streamErrors.shardNotFound(shardId, position.streamName, account);
+  // Authorization checks the StreamARN the caller names; an iterator of another stream must not
+  // slip past it, so the two have to agree.
+  const namedArn = input.StreamARN as string | undefined;
+  if (namedArn !== undefined && namedArn !== stream.arn) {
+    throw streamErrors.invalidArgument(`StreamARN ${namedArn} does not match the stream of the ShardIterator.`);
+  }
   if (!context.throughput.admitRead(stream.key, shard.index)) {
     throw streamErrors.throughputExceeded(shardId, stream.name, account);
   }
