@@ -183,3 +183,19 @@ export async function deleteStreamJson(url: string, name: string): Promise<void>
   }
   throw new Error(`stream ${name} was not deleted`);
 }
+
+/** A shard as DescribeStream and ListShards put it on the wire. */
+export interface WireShard {
+  ShardId: string;
+  ParentShardId?: string;
+  AdjacentParentShardId?: string;
+  HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
+  SequenceNumberRange: { StartingSequenceNumber: string; EndingSequenceNumber?: string };
+}
+
+/** A stream's status and every shard DescribeStream lists. */
+export async function describeShardsJson(url: string, name: string): Promise<{ status: string; shards: WireShard[] }> {
+  const answer = await expectSuccess(url, 'DescribeStream', { StreamName: name });
+  const description = answer.StreamDescription as { StreamStatus: string; Shards: WireShard[] };
+  return { status: description.StreamStatus, shards: description.Shards };
+}

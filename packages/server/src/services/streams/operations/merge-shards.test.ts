@@ -4,12 +4,14 @@ import { MergeShardsCommand } from '@aws-sdk/client-kinesis';
 import { kinesisClient } from '../../../testing/clients.js';
 import {
   createStreamJson,
+  describeShardsJson,
   expectEmptySuccess,
   expectError,
   expectSuccess,
   expectValidation,
   expectWrongTypes,
   violation,
+  type WireShard,
 } from '../../../testing/kinesis-json.js';
 import { type ServerProcess, startServerProcess } from '../../../testing/server-process.js';
 import {
@@ -24,6 +26,7 @@ const thirdEnd = '113427455640312821154458202477256070484';
 const twoThirdsEnd = '226854911280625642308916404954512140969';
 
 let server: ServerProcess;
+const describeShards = (name: string) => describeShardsJson(server.url, name);
 before(async () => {
   server = await startServerProcess({ inMemory: true });
   await createStreamJson(server.url, 'merge-three', 3);
@@ -31,20 +34,6 @@ before(async () => {
 after(async () => {
   await server.stop();
 });
-
-interface WireShard {
-  ShardId: string;
-  ParentShardId?: string;
-  AdjacentParentShardId?: string;
-  HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
-  SequenceNumberRange: { StartingSequenceNumber: string; EndingSequenceNumber?: string };
-}
-
-async function describeShards(name: string): Promise<{ status: string; shards: WireShard[] }> {
-  const answer = await expectSuccess(server.url, 'DescribeStream', { StreamName: name });
-  const description = answer.StreamDescription as { StreamStatus: string; Shards: WireShard[] };
-  return { status: description.StreamStatus, shards: description.Shards };
-}
 
 const notAdjacent = (shard: string, adjacent: string) =>
   `Shards ${shard} and ${adjacent} in stream merge-three under account ${account} are not an adjacent pair of ` +

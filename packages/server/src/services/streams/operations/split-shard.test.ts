@@ -4,12 +4,14 @@ import { SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { kinesisClient } from '../../../testing/clients.js';
 import {
   createStreamJson,
+  describeShardsJson,
   expectEmptySuccess,
   expectError,
   expectSuccess,
   expectValidation,
   expectWrongTypes,
   violation,
+  type WireShard,
 } from '../../../testing/kinesis-json.js';
 import { type ServerProcess, startServerProcess } from '../../../testing/server-process.js';
 import {
@@ -26,6 +28,7 @@ const thirdEnd = '113427455640312821154458202477256070484';
 const twoThirdsStart = '226854911280625642308916404954512140970';
 
 let server: ServerProcess;
+const describeShards = (name: string) => describeShardsJson(server.url, name);
 before(async () => {
   server = await startServerProcess({ inMemory: true });
   await createStreamJson(server.url, 'split-three', 3);
@@ -33,19 +36,6 @@ before(async () => {
 after(async () => {
   await server.stop();
 });
-
-interface WireShard {
-  ShardId: string;
-  ParentShardId?: string;
-  HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
-  SequenceNumberRange: { StartingSequenceNumber: string; EndingSequenceNumber?: string };
-}
-
-async function describeShards(name: string): Promise<{ status: string; shards: WireShard[] }> {
-  const answer = await expectSuccess(server.url, 'DescribeStream', { StreamName: name });
-  const description = answer.StreamDescription as { StreamStatus: string; Shards: WireShard[] };
-  return { status: description.StreamStatus, shards: description.Shards };
-}
 
 const notFoundShard = (shard: string, stream: string) =>
   `Could not find shard ${shard} in stream ${stream} under account ${account}.`;

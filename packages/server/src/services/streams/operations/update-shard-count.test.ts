@@ -9,6 +9,7 @@ import {
   expectValidation,
   expectWrongTypes,
   violation,
+  type WireShard,
 } from '../../../testing/kinesis-json.js';
 import { type ServerProcess, startServerProcess } from '../../../testing/server-process.js';
 import {
@@ -35,14 +36,6 @@ const uniform = (streamName: string, target: number) => ({
   TargetShardCount: target,
   ScalingType: 'UNIFORM_SCALING',
 });
-
-interface WireShard {
-  ShardId: string;
-  ParentShardId?: string;
-  AdjacentParentShardId?: string;
-  HashKeyRange: { StartingHashKey: string; EndingHashKey: string };
-  SequenceNumberRange: { EndingSequenceNumber?: string };
-}
 
 /** The open shards, in hash-key order. */
 async function openShards(streamName: string, url = server.url): Promise<WireShard[]> {
