@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const roots = ['packages/server/dist'];
+const roots = ['packages/server/dist', 'packages/client/dist'];
 const filters = process.argv.slice(2);
 const files = [];
 function walk(dir) {
