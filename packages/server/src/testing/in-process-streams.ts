@@ -6,6 +6,7 @@
 import type { StreamsConfig } from '../services/streams/context.js';
 import { createStreamsService, type StreamsService } from '../services/streams/service.js';
 import { createStreamsStorage } from '../storage/embedded/open.js';
+import type { MetaStore } from '../storage/ports.js';
 import type { LineageCalls, LineageShard } from './lineage-reader.js';
 
 export interface InProcessStreams {
@@ -21,7 +22,11 @@ const pollsMax = 1000;
 
 export async function startInProcessStreams(
   config: Partial<StreamsConfig> = {},
-  options: { random?: () => number } = {},
+  options: {
+    random?: () => number;
+    /** Wraps the metadata store (tests that make its writes fail). */
+    wrapMeta?: (meta: MetaStore) => MetaStore;
+  } = {},
 ): Promise<InProcessStreams> {
   const clock = { nowMs: Date.UTC(2026, 0, 1) };
   const storage = await createStreamsStorage({ inMemory: true, dataDir: '/in-memory', durability: 'os' });
@@ -35,7 +40,7 @@ export async function startInProcessStreams(
       shardLimit: 1000,
       ...config,
     },
-    meta: storage.meta,
+    meta: options.wrapMeta ? options.wrapMeta(storage.meta) : storage.meta,
     logs: storage.logs,
     clock: () => clock.nowMs,
     ...(options.random ? { random: options.random } : {}),

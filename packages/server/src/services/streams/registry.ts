@@ -49,10 +49,42 @@ export class StreamRegistry {
     return [...this.#streams.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Persists the stream (durably) and (re)schedules its pending transition. */
+  /**
+   * Persists the stream (durably) and (re)schedules its pending transition. Operations change the
+   * live object first (so a concurrent request already sees, say, UPDATING) and then save it; when
+   * the write fails, the live object goes back to what the store holds, so memory never runs
+   * ahead of disk and the failed request changed nothing.
+   */
   async save(stream: StreamState): Promise<void> {
-    await this.#meta.put(streamKeyPrefix + stream.name, stream);
+    try {
+      await this.#meta.put(streamKeyPrefix + stream.name, stream);
+    } catch (error) {
+      this.#restoreDurable(stream);
+      throw error;
+    }
     this.#streams.set(stream.name, stream);
+    this.#schedule(stream);
+  }
+
+  /** After a failed write: the live stream takes the last durable state again, in place. */
+  #restoreDurable(stream: StreamState): void {
+    // A stream that was never saved (a failed CreateStream) was never registered.
+    if (this.#streams.get(stream.name) !== stream) return;
+    let durable: StreamState | undefined;
+    try {
+      durable = this.#meta.get<StreamState>(streamKeyPrefix + stream.name)?.value;
+    } catch (error) {
+      console.error(`tributary: re-reading stream ${stream.name} after a failed write failed`, error);
+      return;
+    }
+    if (durable === undefined) return;
+    const live = stream as unknown as Record<string, unknown>;
+    const stored = durable as unknown as Record<string, unknown>;
+    for (const key of Object.keys(live)) if (!Object.hasOwn(stored, key)) delete live[key];
+    // Only what differs is replaced: others may hold the unchanged parts (the shard objects).
+    for (const [key, value] of Object.entries(stored)) {
+      if (JSON.stringify(live[key]) !== JSON.stringify(value)) live[key] = value;
+    }
     this.#schedule(stream);
   }
 
