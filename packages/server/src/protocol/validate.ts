@@ -127,7 +127,9 @@ function convert(model: ApiModel, shape: Shape, value: unknown, format: WireForm
       const valueShape = shapeOf(model, shape.value);
       const result: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        result[key] = item == null ? null : convert(model, valueShape, item, format);
+        // defineProperty, not assignment: a key such as `__proto__` (a valid tag key) stays a key.
+        const converted = item == null ? null : convert(model, valueShape, item, format);
+        Object.defineProperty(result, key, { value: converted, enumerable: true, writable: true, configurable: true });
       }
       return result;
     }

@@ -104,6 +104,25 @@ describe('AddTagsToStream validation', () => {
 });
 
 describe('AddTagsToStream behaviour', () => {
+  test('keeps keys that are names of Object.prototype members (`__proto__`, `constructor`) as tags', async () => {
+    await createStreamJson(server.url, 'prototype-keys', 1);
+    // JSON.parse makes `__proto__` an own key of the body; a plain assignment would set the prototype.
+    const tags = JSON.parse('{"__proto__": "p", "constructor": "c", "plain": "x"}') as Record<string, string>;
+    await expectEmptySuccess(server.url, 'AddTagsToStream', { StreamName: 'prototype-keys', Tags: tags });
+    assert.deepEqual(await tagsOf('prototype-keys'), [
+      { Key: '__proto__', Value: 'p' },
+      { Key: 'constructor', Value: 'c' },
+      { Key: 'plain', Value: 'x' },
+    ]);
+    await expectEmptySuccess(server.url, 'RemoveTagsFromStream', {
+      StreamName: 'prototype-keys',
+      TagKeys: ['__proto__'],
+    });
+    assert.deepEqual(await tagsOf('prototype-keys'), [
+      { Key: 'constructor', Value: 'c' },
+      { Key: 'plain', Value: 'x' },
+    ]);
+  });
   test('answers ResourceNotFoundException for a missing stream, before checking characters', () =>
     expectError(
       server.url,
