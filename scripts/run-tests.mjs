@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every compiled test file (packages/*/dist/**/*.test.js) with node's test runner.
+// Runs every compiled test file (packages/*/dist/**/*.test.js) and the benchmark harness's smoke
+// test (bench/*.test.mjs) with node's test runner.
 // Usage: node scripts/run-tests.mjs [filter substring ...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -17,6 +18,10 @@ function walk(dir) {
   }
 }
 for (const root of roots) walk(root);
+for (const name of readdirSync('bench')) {
+  const full = path.join('bench', name);
+  if (name.endsWith('.test.mjs') && (filters.length === 0 || filters.some((f) => full.includes(f)))) files.push(full);
+}
 files.sort();
 if (files.length === 0) {
   console.error('run-tests: no test files found (did the build run?)');
