@@ -10,6 +10,7 @@ import { createFrontDoor } from './http/front-door.js';
 import { http2StreamsPerConnectionMax, requestBodyBytesMaxFor } from './http/request-limits.js';
 import { selfSignedCertificate, type TlsMaterial } from './http/self-signed-certificate.js';
 import { KeyRing } from './kms/key-ring.js';
+import { createLeasesService } from './services/leases/service.js';
 import { fanOutDefaults } from './services/streams/fan-out-config.js';
 import { createStreamsService } from './services/streams/service.js';
 import { createStreamsStorage } from './storage/embedded/open.js';
@@ -130,6 +131,13 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     clock,
     keyRing,
   });
+  // The lease extension for consumer applications (docs/client/leases.md), in the same MetaStore.
+  const leases = await createLeasesService({
+    meta: storage.meta,
+    region: config.region,
+    accountId: config.accountId,
+    clock,
+  });
   for (const initial of config.streams) {
     if (!streams.context.registry.find(initial.name)) {
       await streams.invoke('CreateStream', { StreamName: initial.name, ShardCount: initial.shardCount });
@@ -137,7 +145,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   }
 
   const frontDoor = createFrontDoor({
-    services: [streams],
+    services: [streams, leases],
     requestBodyBytesMax,
     // The same deadline node:http applies to HTTP/1.1 requests (dual-server.ts), for HTTP/2 too.
     requestBodyReceiveMsMax: config.requestTimeoutMs,
