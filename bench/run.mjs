@@ -14,6 +14,7 @@ import { otherLoadCores, peakRssMB } from './lib/proc.mjs';
 import { putRecordBodies, putRecordsBodies, sdkRecordBatches } from './lib/records.mjs';
 import { buildReport, writeReport } from './lib/report.mjs';
 import { startTributary, systemDefinitions } from './lib/systems.mjs';
+import { producerMarkdown, producerScenario } from './producer.mjs';
 import { fanOutMarkdown, fanOutScenario } from './scenarios/fanout-latency.mjs';
 import { drainScenario } from './scenarios/get-records-drain.mjs';
 import { putReadLatencyScenario } from './scenarios/put-read-latency.mjs';
@@ -207,7 +208,7 @@ async function main() {
   log('building request bodies');
   const bodies = buildBodies(config);
   const systems = {};
-  const perSystemScenarios = config.scenarios.filter((name) => name !== 'volume' && name !== 'fanout');
+  const perSystemScenarios = config.scenarios.filter((name) => !['volume', 'fanout', 'producer'].includes(name));
   for (const definition of systemDefinitions) {
     if (!config.systems.includes(definition.key) || perSystemScenarios.length === 0) continue;
     await waitForQuiet(config);
@@ -240,6 +241,12 @@ async function main() {
       kinesaliteThroughputRecords: config.fanOutKinesaliteThroughputRecords,
     });
   }
+  let producer = null;
+  if (config.scenarios.includes('producer') && config.systems.includes('tributary-fsync')) {
+    await waitForQuiet(config);
+    log('producer: @tributary/client Producer against Tributary (fsync)');
+    producer = await producerScenario({ durationMs: config.durationMs, warmupMs: config.warmupMs });
+  }
   const report = buildReport({
     config,
     machine,
@@ -251,6 +258,10 @@ async function main() {
     // Its own section (scenario 7), after the per-system tables.
     report.json.fanOut = fanOut;
     report.markdown = `${report.markdown}\n\n${fanOutMarkdown(fanOut)}`;
+  }
+  if (producer) {
+    report.json.producer = producer;
+    report.markdown = `${report.markdown}\n\n${producerMarkdown(producer)}`;
   }
   const written = writeReport(report, config);
   process.stdout.write(`${report.markdown}\n`);

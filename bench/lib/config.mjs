@@ -7,7 +7,7 @@
 
 /** System keys for BENCH_SYSTEMS and scenario names for BENCH_SCENARIOS (default: all of each). */
 export const allSystems = ['tributary-fsync', 'tributary-os', 'kinesalite', 'kinesis-local', 'null'];
-export const allScenarios = ['put-records', 'sdk', 'put-record', 'latency', 'drain', 'volume', 'fanout'];
+export const allScenarios = ['put-records', 'sdk', 'put-record', 'latency', 'drain', 'volume', 'fanout', 'producer'];
 
 function numberFromEnvironment(name, fallback) {
   const raw = process.env[name];
