@@ -1,6 +1,29 @@
 /** @tributary/client: a Kinesis producer and consumer for Tributary and AWS. */
 
 export * from './aggregation/index.js';
+export {
+  Consumer,
+  failoverTimeMsDefault,
+  parentShardPollIntervalMsDefault,
+  shardSyncIntervalMsDefault,
+} from './consumer/consumer.js';
+export type {
+  CheckpointEvery,
+  Checkpointer,
+  ConsumerEvent,
+  ConsumerOptions,
+  ConsumerRecord,
+  ErrorContext,
+  FanOutRetrieval,
+  InitializeInput,
+  InitialPosition,
+  PollingRetrieval,
+  ProcessRecordsInput,
+  RecordPosition,
+  RecordProcessor,
+  RetrievalOptions,
+} from './consumer/types.js';
+export { InvalidCheckpointError, LeaseLostError } from './consumer/types.js';
 export { DynamoDbLeaseStore, type DynamoDbLeaseStoreOptions } from './leases/dynamodb-lease-store.js';
 export { LeaseStoreError, LeaseTableNotFoundError } from './leases/lease-errors.js';
 export type { CheckpointSentinel, Lease, LeaseStore } from './leases/lease-store.js';
