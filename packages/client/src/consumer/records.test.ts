@@ -51,9 +51,8 @@ describe('toConsumerRecords', () => {
     );
   });
 
-  test('an aggregate opens into its user records, dropping those routed outside the shard', () => {
-    const mixed = [lower[0], upper[0], lower[1], upper[1]] as UserRecord[];
-    const aggregate = encodeAggregate(mixed);
+  test('an aggregate opens into its user records when all of them route to the shard', () => {
+    const aggregate = encodeAggregate([lower[0], lower[1]] as UserRecord[]);
     const records = toConsumerRecords(
       'shard-a',
       [kinesisRecord('7', aggregate.partitionKey, aggregate.data)],
@@ -64,7 +63,29 @@ describe('toConsumerRecords', () => {
       records.map((record) => [record.subSequenceNumber, record.partitionKey, record.aggregated]),
       [
         [0, lower[0]?.partitionKey, true],
-        [2, lower[1]?.partitionKey, true],
+        [1, lower[1]?.partitionKey, true],
+      ],
+    );
+  });
+
+  test('an aggregate holding a record routed outside the shard is dropped whole, as KCL drops it', () => {
+    const mixed = encodeAggregate([lower[0], upper[0], lower[1]] as UserRecord[]);
+    const clean = encodeAggregate([lower[2]] as UserRecord[]);
+    const records = toConsumerRecords(
+      'shard-a',
+      [
+        kinesisRecord('7', mixed.partitionKey, mixed.data),
+        kinesisRecord('8', clean.partitionKey, clean.data),
+        kinesisRecord('9', upper[1]?.partitionKey ?? '', Buffer.from('plain records are never filtered')),
+      ],
+      lowerRange,
+      undefined,
+    );
+    assert.deepEqual(
+      records.map((record) => [record.sequenceNumber, record.subSequenceNumber, record.partitionKey]),
+      [
+        ['8', 0, lower[2]?.partitionKey],
+        ['9', 0, upper[1]?.partitionKey],
       ],
     );
   });

@@ -1,9 +1,13 @@
 /**
  * From Kinesis records to the records a processor sees: KPL aggregates are opened into their user
- * records, sub-records whose hash key is outside the shard's range are dropped (after a reshard an
- * aggregate can hold records routed to the sibling shard, which that shard's processor receives —
- * KCL drops them the same way), and records up to `after` (already delivered or checkpointed) are
- * skipped.
+ * records, and records up to `after` (already delivered or checkpointed) are skipped.
+ *
+ * An aggregate holding a sub-record whose hash key is outside the shard's range is dropped WHOLE,
+ * as KCL's AggregatorUtil does: such an aggregate was routed by a stale shard map (a reshard came
+ * between the producer's prediction and the put), and KPL — and our Producer — then put every
+ * user record of it again, so delivering its in-range part would deliver those records twice. A
+ * producer that mixes shards in one aggregate without re-sending (aws-kinesis-agg's own caution)
+ * loses those records under KCL and here alike.
  */
 import type { _Record } from '@aws-sdk/client-kinesis';
 import { deaggregate, effectiveHashKey, InvalidHashKeyError } from '../aggregation/index.js';
@@ -28,14 +32,15 @@ export function toConsumerRecords(
     if (after !== undefined && sequence < after.sequenceNumber) continue;
     const partitionKey = record.PartitionKey ?? '';
     const arrival = record.ApproximateArrivalTimestamp ?? new Date(0);
-    for (const user of deaggregate(record.Data ?? new Uint8Array(), partitionKey)) {
+    const users = deaggregate(record.Data ?? new Uint8Array(), partitionKey);
+    if (range !== undefined && users.some((user) => user.aggregated && !inRange(user, range))) continue;
+    for (const user of users) {
       if (
         after !== undefined &&
         compareExtended({ sequenceNumber: sequence, subSequenceNumber: user.subSequenceNumber }, after) <= 0
       ) {
         continue;
       }
-      if (user.aggregated && range !== undefined && !inRange(user, range)) continue;
       result.push({
         shardId,
         sequenceNumber,

@@ -92,7 +92,7 @@ export function recordTests(context: SuiteContext): void {
     );
   });
 
-  test('KPL aggregates (ours and aws-kinesis-agg’s) are de-aggregated; sub-records outside the shard’s range are dropped', async () => {
+  test('KPL aggregates (ours and aws-kinesis-agg’s) are de-aggregated; an aggregate holding records routed outside the shard is dropped whole', async () => {
     const client = context.client();
     const streamName = await context.newStream(2);
     const applicationName = `app-aggregates-${context.mode}`;
@@ -109,6 +109,7 @@ export function recordTests(context: SuiteContext): void {
       theirs.addUserRecord({ partitionKey: user.partitionKey, data: Buffer.from(user.data) });
     const theirAggregate = theirs.build();
     // A stale aggregate: put on the lower shard though half its records route to the upper one.
+    // KCL drops it whole (its producer, like KPL, has put every one of its records again).
     const mixed = encodeAggregate([...lower.slice(10, 15), ...upper.slice(10, 15)]);
     await putAll(client, streamName, [
       {
@@ -118,24 +119,29 @@ export function recordTests(context: SuiteContext): void {
       },
       { partitionKey: theirAggregate.partitionKey, data: theirAggregate.data },
       { partitionKey: mixed.partitionKey, data: mixed.data, explicitHashKey: '0' },
+      // Behind the stale aggregate on the same shard: once it is processed, the aggregate was read.
+      { partitionKey: 'after-stale', data: 'after-stale', explicitHashKey: '0' },
       { partitionKey: 'plain', data: 'plain-record' },
     ]);
     const log = new ProcessingLog();
     const store = await context.makeStore(applicationName);
     const consumer = await context.worker(log, { streamName, applicationName, workerId: 'w1', store });
-    const expected = [...lower.slice(0, 15), ...upper.slice(0, 10)].map((user) =>
+    const expected = [...lower.slice(0, 10), ...upper.slice(0, 10)].map((user) =>
       Buffer.from(user.data).toString('utf8'),
     );
     await waitFor(
-      () => expected.every((data) => log.distinctData().has(data)) && log.distinctData().has('plain-record'),
+      () =>
+        expected.every((data) => log.distinctData().has(data)) &&
+        log.distinctData().has('plain-record') &&
+        log.distinctData().has('after-stale'),
       'every user record',
     );
-    // The last put was processed, so everything before it on its shard was too.
+    // `after-stale` was processed, so the stale aggregate before it on its shard was read.
     await context.stopped(consumer);
     assert.deepEqual(
       log.data().sort(),
-      [...expected, 'plain-record'].sort(),
-      'the upper records of the stale aggregate were dropped',
+      [...expected, 'plain-record', 'after-stale'].sort(),
+      'the stale aggregate was dropped whole',
     );
     const ourRecords = log.records.filter((record) =>
       lower.slice(0, 10).some((user) => user.partitionKey === record.partitionKey),
