@@ -51,9 +51,15 @@ describe('Producer retries', () => {
     await Promise.all(puts);
     await producer.close();
     const sent = calls.map((call) => (call.input.Records ?? []).map((entry) => text(entry.Data as Uint8Array)));
-    assert.equal(sent.length, 2, `calls: ${JSON.stringify(sent)}`);
-    assert.equal(sent[0]?.length, 10);
-    assert.deepEqual(sent[1], [sent[0]?.[1], sent[0]?.[3]], 'the second call carries exactly the failed records');
+    assert.equal(sent[0]?.length, 10, `calls: ${JSON.stringify(sent)}`);
+    // The two failed records may belong to different shards, whose backoffs run apart: one retry
+    // call or two, but together exactly the failed records, each once.
+    assert.ok(sent.length === 2 || sent.length === 3, `calls: ${JSON.stringify(sent)}`);
+    assert.deepEqual(
+      sent.slice(1).flat().sort(),
+      [sent[0]?.[1], sent[0]?.[3]].sort(),
+      'the retry calls carry exactly the failed records',
+    );
     const stored = (await readStream(server.kinesis, 'partial')).map((record) => text(record.data)).sort();
     assert.deepEqual(stored, Array.from({ length: 10 }, (_, index) => `r${index}`).sort());
     const metrics = producer.metrics();
