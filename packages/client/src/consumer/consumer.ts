@@ -168,6 +168,10 @@ export class Consumer {
     const begin = (): void => {
       // Still ours, and not stopping? (The lease may have been lost while the old run finished.)
       if (this.#state !== 'running' || this.#coordinator.heldLease(lease.leaseKey) === undefined) return;
+      // Taken, lost and taken again while the old run finished: every take queued a begin on that
+      // run, and the first one started the run of the current holding. One run per shard.
+      const current = this.#shards.get(lease.leaseKey);
+      if (current !== undefined && current !== previous) return;
       const shard = new ShardConsumer(this.#coordinator.heldLease(lease.leaseKey) ?? lease, {
         coordinator: this.#coordinator,
         store: this.#store,

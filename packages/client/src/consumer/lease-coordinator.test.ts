@@ -126,4 +126,98 @@ describe('LeaseCoordinator', () => {
     assert.deepEqual(lost, ['shard-a']);
     assert.equal(errors.length, 2);
   });
+  test('a lease whose renewal hangs is given up once the failover time passed without a renewal', async () => {
+    const store = await storeWith(['shard-a']);
+    const clock = { nowMs: 0 };
+    const a = worker(store, 'a', clock);
+    await a.coordinator.takePass();
+    assert.deepEqual(a.taken, ['shard-a']);
+    // The store stops answering renewals (a request that never returns).
+    let releaseRenewal: () => void = () => {};
+    const hanging = new Promise<void>((resolve) => {
+      releaseRenewal = resolve;
+    });
+    const renewLease = store.renewLease.bind(store);
+    store.renewLease = async (lease) => {
+      await hanging;
+      return renewLease(lease);
+    };
+    const renewal = a.coordinator.renewAll();
+    clock.nowMs = failoverTimeMs + 1;
+    // Another worker may take the lease now: this one must stop processing although the
+    // renewal has not answered (the taker pass runs on its own loop).
+    await a.coordinator.takePass();
+    assert.deepEqual(a.lost, ['shard-a'], 'lost without waiting for the hung renewal');
+    // Nobody else took it, so the same pass takes it again (a new holding, a new counter).
+    assert.deepEqual(a.taken, ['shard-a', 'shard-a']);
+    releaseRenewal();
+    await renewal;
+    assert.deepEqual(a.lost, ['shard-a'], 'the late answer about the old holding does not end the new one');
+    assert.deepEqual(a.coordinator.heldShardIds(), ['shard-a']);
+    store.renewLease = renewLease;
+    await a.coordinator.renewAll();
+    assert.deepEqual(a.lost, ['shard-a'], 'the new holding renews');
+  });
+  test('a renewal refused only because the client retried one the store had applied keeps the lease', async () => {
+    const store = await storeWith(['shard-a']);
+    const clock = { nowMs: 0 };
+    const a = worker(store, 'a', clock);
+    const b = worker(store, 'b', clock);
+    await a.coordinator.takePass();
+    // The first attempt is applied but its answer lost; the SDK's retry then fails the condition.
+    const renewLease = store.renewLease.bind(store);
+    store.renewLease = async (lease) => {
+      await renewLease(lease);
+      return renewLease(lease);
+    };
+    await a.coordinator.renewAll();
+    assert.deepEqual(a.lost, [], 'still the owner: not lost');
+    store.renewLease = renewLease;
+    await a.coordinator.renewAll();
+    assert.deepEqual(a.lost, [], 'later renewals use the counter as stored');
+    // A renewal refused because the lease really changed hands is still a loss.
+    await b.coordinator.takePass();
+    clock.nowMs = failoverTimeMs + 1;
+    await b.coordinator.takePass();
+    assert.deepEqual(b.taken, ['shard-a']);
+    await a.coordinator.renewAll();
+    assert.deepEqual(a.lost, ['shard-a']);
+  });
+  test('renewals are sent at the interval even when the store answers slowly (no drift)', async () => {
+    const store = await storeWith(['shard-a']);
+    const sentAt: number[] = [];
+    const renewLease = store.renewLease.bind(store);
+    const latencyMs = 150;
+    store.renewLease = async (lease) => {
+      sentAt.push(performance.now());
+      await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      return renewLease(lease);
+    };
+    const coordinator = new LeaseCoordinator({
+      store,
+      workerId: 'a',
+      failoverTimeMs: 600, // renewals every 200 ms
+      onTaken: () => {},
+      onLost: () => assert.fail('the lease was lost'),
+      onError: (error) => {
+        throw error;
+      },
+    });
+    await coordinator.takePass();
+    coordinator.start();
+    try {
+      const startMs = performance.now();
+      while (sentAt.length < 7) {
+        assert.ok(performance.now() - startMs < 10_000, `7 renewals within 10 s, got ${sentAt.length}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      await coordinator.stopTaking();
+      await coordinator.stopRenewing();
+    }
+    // Fixed rate: 200 ms apart on average. Waiting the interval after each answer would make it 350.
+    const gaps = sentAt.slice(1).map((at, index) => at - (sentAt[index] as number));
+    const averageMs = gaps.reduce((sum, gap) => sum + gap, 0) / gaps.length;
+    assert.ok(averageMs < 275, `renewals ${Math.round(averageMs)} ms apart on average (interval 200 ms)`);
+  });
 });

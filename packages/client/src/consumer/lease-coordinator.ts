@@ -89,6 +89,7 @@ export class LeaseCoordinator {
 
   /** One pass of the taker: list, observe counters, take what the plan says. */
   async takePass(): Promise<void> {
+    this.#dropUnrenewed();
     const leases = await this.#options.store.listLeases();
     const nowMs = this.#now();
     this.#observe(leases, nowMs);
@@ -118,6 +119,7 @@ export class LeaseCoordinator {
     return this.#enqueue(shardId, async () => {
       if (!this.#held.has(shardId))
         throw new LeaseLostError(`the lease of ${shardId} is no longer held by this worker`);
+      const sentMs = this.#now();
       const stored = await this.#options.store.checkpoint(
         shardId,
         this.#options.workerId,
@@ -132,7 +134,7 @@ export class LeaseCoordinator {
       const held = this.#held.get(shardId);
       if (held !== undefined) {
         held.lease = stored;
-        held.lastRenewedMs = this.#now();
+        held.lastRenewedMs = sentMs;
       }
       return stored;
     });
@@ -146,15 +148,11 @@ export class LeaseCoordinator {
     });
   }
 
-  /** Forgets a lease without touching the store (its processing ended after the lease was lost). */
-  forget(shardId: string): void {
-    this.#held.delete(shardId);
-  }
-
   async #take(lease: Lease): Promise<void> {
+    const sentMs = this.#now();
     const taken = await this.#options.store.takeLease(lease, this.#options.workerId);
     if (taken === undefined) return; // another worker was faster, or the owner renewed just now
-    this.#held.set(lease.leaseKey, { lease: taken, lastRenewedMs: this.#now() });
+    this.#held.set(lease.leaseKey, { lease: taken, lastRenewedMs: sentMs });
     this.#options.onTaken(taken, lease.leaseOwner === this.#options.workerId ? undefined : lease.leaseOwner);
   }
 
@@ -163,18 +161,47 @@ export class LeaseCoordinator {
       const held = this.#held.get(shardId);
       if (held === undefined) return;
       try {
+        // The time the request left, not when it answered: others start counting the failover
+        // time no earlier than when the store applied it, so this worker gives up no later.
+        const sentMs = this.#now();
         const renewed = await this.#options.store.renewLease(held.lease);
-        if (renewed === undefined) {
+        // Given up meanwhile (not renewed for the failover time), and perhaps taken again since:
+        // this answer is about a holding that is over.
+        if (this.#held.get(shardId) !== held) return;
+        // Refused: the lease changed hands — or the client retried a renewal the store had applied
+        // (a lost answer), which fails its own condition. As KCL does, look: while this worker is
+        // still the owner, only this worker changed the lease, so it still holds it.
+        const current = renewed ?? (await this.#stillOurs(shardId));
+        if (this.#held.get(shardId) !== held) return;
+        if (current === undefined) {
           this.#lose(shardId);
           return;
         }
-        held.lease = renewed;
-        held.lastRenewedMs = this.#now();
+        held.lease = current;
+        held.lastRenewedMs = sentMs;
       } catch (error) {
+        if (this.#held.get(shardId) !== held) return;
         this.#options.onError(error, 'lease-renewal', shardId);
         if (this.#now() - held.lastRenewedMs > this.#options.failoverTimeMs) this.#lose(shardId);
       }
     }).catch((error: unknown) => this.#options.onError(error, 'lease-renewal', shardId));
+  }
+
+  async #stillOurs(shardId: string): Promise<Lease | undefined> {
+    const stored = await this.#options.store.getLease(shardId);
+    return stored?.leaseOwner === this.#options.workerId ? stored : undefined;
+  }
+
+  /**
+   * Gives up every lease not renewed for the failover time. Runs on the taker's loop, so a renewal
+   * that hangs (the store does not answer) cannot keep this worker processing a shard that others
+   * already consider expired and may have taken.
+   */
+  #dropUnrenewed(): void {
+    const nowMs = this.#now();
+    for (const [shardId, held] of this.#held) {
+      if (nowMs - held.lastRenewedMs > this.#options.failoverTimeMs) this.#lose(shardId);
+    }
   }
 
   #lose(shardId: string): void {
@@ -215,12 +242,15 @@ export class LeaseCoordinator {
 
   async #loop(signal: AbortSignal, pass: () => Promise<void>): Promise<void> {
     while (!signal.aborted) {
+      // At a fixed rate, as KCL schedules its renewer: a slow store must not stretch the time
+      // between renewals past the interval (others count the failover time from the last one).
+      const startedMs = performance.now();
       try {
         await pass();
       } catch (error) {
         this.#options.onError(error, signal === this.#takerStop.signal ? 'lease-taking' : 'lease-renewal');
       }
-      await sleep(this.intervalMs, signal);
+      await sleep(Math.max(0, this.intervalMs - (performance.now() - startedMs)), signal);
     }
   }
 }

@@ -128,7 +128,13 @@ export class ShardConsumer {
           return true;
         });
         this.#processing = false;
-        if (!processed) break;
+        if (!processed) {
+          // The batch was not processed (it failed, then the lease was lost or shutdown requested):
+          // a checkpoint() without a position from now on must not cover it. Keep what the
+          // processor checkpointed inside it, if anything.
+          this.#lastDelivered = later(this.#lastProcessed, this.#checkpointed);
+          break;
+        }
         this.#lastProcessed = this.#lastDelivered;
         this.#processedSinceCheckpoint += records.length;
       }
@@ -144,6 +150,9 @@ export class ShardConsumer {
   #scheduleTimedCheckpoint(): void {
     const everyMs = this.#context.checkpointEvery?.ms;
     if (everyMs === undefined || this.#checkpointTimer !== undefined || !this.#uncheckpointed()) return;
+    // Not after the run has ended (a timed checkpoint that was in flight then must not arm another
+    // timer that would keep the process alive after stop()).
+    if (this.#stopping || this.#endingChildren !== undefined) return;
     const delayMs = Math.max(0, this.#lastCheckpointMs + everyMs - Date.now());
     this.#checkpointTimer = setTimeout(() => {
       this.#checkpointTimer = undefined;
@@ -163,7 +172,8 @@ export class ShardConsumer {
     this.#cancelTimedCheckpoint();
     const processor = this.#processor;
     if (this.#lost) {
-      this.#context.coordinator.forget(this.shardId);
+      // The coordinator dropped the holding before it told us; it may hold the lease again by now
+      // (taken back while this run finished), and that new holding is not ours to drop.
       if (processor?.leaseLost !== undefined) await this.#call('leaseLost', () => processor.leaseLost?.());
       return;
     }
@@ -367,6 +377,15 @@ function parsePosition(position: RecordPosition): ExtendedSequenceNumber {
     throw new InvalidCheckpointError(`not a sub-sequence number: ${subSequenceNumber}`);
   }
   return { sequenceNumber: BigInt(position.sequenceNumber), subSequenceNumber };
+}
+
+function later(
+  a: ExtendedSequenceNumber | undefined,
+  b: ExtendedSequenceNumber | undefined,
+): ExtendedSequenceNumber | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return compareExtended(a, b) >= 0 ? a : b;
 }
 
 function describe(position: ExtendedSequenceNumber): string {

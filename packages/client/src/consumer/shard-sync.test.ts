@@ -69,4 +69,17 @@ describe('syncLeases', () => {
     assert.deepEqual(afterRetention.deleted, ['s0']);
     assert.deepEqual(await keys(store), ['s2', 's3', 's4']);
   });
+  test('unfinished leases of expired ancestors are deleted; an unlisted new child is kept', async () => {
+    const store = await emptyStore();
+    await syncLeases(store, shards, async () => [
+      { shard: shards[0] as ShardInfo, checkpoint: 'TRIM_HORIZON' },
+      { shard: shards[1] as ShardInfo, checkpoint: 'TRIM_HORIZON' },
+    ]);
+    // A child announced by ChildShards that ListShards does not show yet.
+    await store.createLeaseIfNotExists({ ...((await store.getLease('s2')) ?? assert.fail()), leaseKey: 's5' });
+    // s0, s1 and s3 expired before anything was read: only s2, s4 (and the new s5) are listed.
+    const result = await syncLeases(store, [shards[2] as ShardInfo, shards[4] as ShardInfo], async () => []);
+    assert.deepEqual([...result.deleted].sort(), ['s0', 's1', 's3']);
+    assert.deepEqual(await keys(store), ['s2', 's4', 's5']);
+  });
 });

@@ -11,6 +11,9 @@
  *   (shard-consumer.ts), so creating its lease early is harmless.
  * - A finished lease (SHARD_END) is deleted once its shard has left the stream (retention) and its
  *   children have leases; until then it stays, so a child can see that its parent is finished.
+ * - An unfinished lease of a shard that left the stream while still an ancestor of a listed shard
+ *   (its records expired before the application read them) is deleted too: it can never reach
+ *   SHARD_END, and its children would otherwise wait for it forever (KCL deletes such leases too).
  */
 import {
   type KinesisClient,
@@ -108,14 +111,41 @@ export async function syncLeases(
     }
   }
   const listed = new Set(shards.map((shard) => shard.shardId));
+  const expired = expiredAncestors(shards, leased, listed);
   const deleted: string[] = [];
   for (const lease of leases) {
     const children = lease.childShardIds ?? [];
     const finished = lease.checkpoint === 'SHARD_END' && children.every((child) => leased.has(child));
-    if (finished && !listed.has(lease.leaseKey) && (await store.deleteLease(lease.leaseKey)))
+    // An unfinished lease of an ancestor that left the stream can never end: its records expired
+    // unread. Deleting it lets its descendants start instead of waiting for it forever.
+    const unreadable = lease.checkpoint !== 'SHARD_END' && expired.has(lease.leaseKey);
+    if ((finished || unreadable) && !listed.has(lease.leaseKey) && (await store.deleteLease(lease.leaseKey)))
       deleted.push(lease.leaseKey);
   }
   return { created, deleted };
+}
+
+/**
+ * Leased shards that are no longer listed but are ancestors of a listed shard (through ListShards'
+ * parents, then the leases' parentShardIds): shards whose data all expired. A lease that is
+ * neither listed nor an ancestor of a listed shard (a child announced by ChildShards before
+ * ListShards shows it) is not one of them.
+ */
+function expiredAncestors(
+  shards: readonly ShardInfo[],
+  leased: ReadonlyMap<string, Lease>,
+  listed: ReadonlySet<string>,
+): Set<string> {
+  const expired = new Set<string>();
+  const pending = shards.flatMap((shard) => shard.parentShardIds);
+  for (let shardId = pending.pop(); shardId !== undefined; shardId = pending.pop()) {
+    if (listed.has(shardId) || expired.has(shardId)) continue;
+    const lease = leased.get(shardId);
+    if (lease === undefined) continue;
+    expired.add(shardId);
+    pending.push(...lease.parentShardIds);
+  }
+  return expired;
 }
 
 /** The first leases of an application, by its initial position. */

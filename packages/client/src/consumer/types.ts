@@ -88,7 +88,9 @@ export interface RecordPosition {
 export interface Checkpointer {
   /**
    * With no argument: in processRecords, checkpoints the last record delivered to this processor;
-   * in shardEnded, marks the shard finished (SHARD_END), which lets its children start. With a
+   * in shutdownRequested, the last record of the last batch whose processRecords succeeded (a
+   * batch abandoned after failures is not covered: the next owner gets it again); in shardEnded,
+   * marks the shard finished (SHARD_END), which lets its children start. With a
    * position: checkpoints that record, which must have been delivered and not be before the
    * current checkpoint. Rejects with LeaseLostError when this worker no longer holds the lease.
    */
