@@ -5,11 +5,18 @@
  *   authentication present → types → constraints → operation.
  * Services never see HTTP; they get checked input and return plain objects.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import http2 from 'node:http2';
 import { createRequestGuard, type RequestGuard } from '../auth/guard.js';
-import { cborContentType, decodeBody, encodeBody, jsonContentType } from '../protocol/codec.js';
+import {
+  cborContentType,
+  decodeBody,
+  encodeAnswer,
+  encodeBody,
+  jsonContentType,
+  PiecewiseBody,
+} from '../protocol/codec.js';
 import { isEventStreamOutput } from '../protocol/event-stream.js';
 import type { RpcService } from '../protocol/rpc-service.js';
 import { internalFailure, ServiceError, serializationError } from '../protocol/service-error.js';
@@ -48,10 +55,66 @@ export interface FrontDoor {
 
 const exposedHeaders = 'x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date';
 
-function send(response: Response, statusCode: number, body: Buffer | string, contentType?: string): void {
+/**
+ * The cancellation of one request, made lazily: most operations never look at their signal, and
+ * an AbortController per request costs the main thread (3.5 % at 32 PutRecord callers). The
+ * controller is created when an operation first reads `signal` (SubscribeToShard does); a
+ * cancellation that came before that hands out an already aborted signal.
+ */
+class RequestCancellation {
+  #controller: AbortController | undefined;
+  #reason: Error | undefined;
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: Error): void {
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+/** Abort reasons, made once: `abort()` without one builds a DOMException (a stack capture) each time. */
+const clientGone = new Error('the client went away before the answer was complete');
+const serverShutdown = new Error('the server is shutting down');
+
+const amzId2Bytes = 72;
+/** Random bytes for x-amz-id-2, drawn from the kernel 256 answers at a time instead of per answer. */
+const amzId2Pool = Buffer.alloc(amzId2Bytes * 256);
+let amzId2Next = amzId2Pool.length;
+
+/** A fresh x-amz-id-2: 72 random bytes in base64, as AWS sends. */
+function nextAmzId2(): string {
+  if (amzId2Next + amzId2Bytes > amzId2Pool.length) {
+    randomFillSync(amzId2Pool);
+    amzId2Next = 0;
+  }
+  const start = amzId2Next;
+  amzId2Next += amzId2Bytes;
+  return amzId2Pool.toString('base64', start, amzId2Next);
+}
+
+function send(
+  response: Response,
+  statusCode: number,
+  body: Buffer | string | PiecewiseBody,
+  contentType?: string,
+): void {
   if (response.headersSent || response.destroyed) return;
   response.statusCode = statusCode;
   if (contentType !== undefined) response.setHeader('Content-Type', contentType);
+  if (body instanceof PiecewiseBody) {
+    // Large answers (a GetRecords drain) go out in pieces; protocol/codec.ts.
+    response.setHeader('Content-Length', body.byteLength);
+    body.writeTo(response);
+    return;
+  }
   response.setHeader('Content-Length', Buffer.byteLength(body));
   response.end(body);
 }
@@ -75,7 +138,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   let inFlight = 0;
   let idle: Array<() => void> = [];
   // One per request in flight: aborted when its client goes away, or all at once at shutdown.
-  const cancellations = new Set<AbortController>();
+  const cancellations = new Set<RequestCancellation>();
   const finished = (): void => {
     inFlight--;
     if (inFlight === 0) {
@@ -86,16 +149,21 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
 
   const handler: RequestHandler = (request, response) => {
     inFlight++;
-    const cancellation = new AbortController();
+    const cancellation = new RequestCancellation();
     cancellations.add(cancellation);
     response.once('close', () => {
       cancellations.delete(cancellation);
-      cancellation.abort();
+      // Only an answer cut short (the client went away mid-stream) has work left to cancel.
+      // Aborting every finished request would build a DOMException and dispatch an event per
+      // request for nothing (≈ 15 µs, 8 % of the main thread at 32 PutRecord callers).
+      // writableEnded, not writableFinished: HTTP/2's compat response reports a stream reset by
+      // the client as "finished".
+      if (!response.writableEnded) cancellation.abort(clientGone);
       finished();
     });
     if (options.routes?.(request, response)) return;
     readBody(request, response, options, (body) => {
-      handle(services, guard, request, response, body, cancellation.signal).catch((error: unknown) => {
+      handle(services, guard, request, response, body, cancellation).catch((error: unknown) => {
         console.error('tributary: unexpected error', error);
         send(response, 500, encodeBody(internalFailure().toBody(), 'json'), jsonContentType);
       });
@@ -105,7 +173,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     handler,
     drained: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve))),
     endEventStreams: () => {
-      for (const cancellation of cancellations) cancellation.abort();
+      for (const cancellation of cancellations) cancellation.abort(serverShutdown);
     },
   };
 }
@@ -179,12 +247,12 @@ async function handle(
   request: Request,
   response: Response,
   body: Buffer,
-  signal: AbortSignal,
+  cancellation: RequestCancellation,
 ): Promise<void> {
   response.setHeader('x-amzn-RequestId', randomUUID());
   const origin = request.headers.origin;
   if (request.method !== 'OPTIONS' || !origin) {
-    response.setHeader('x-amz-id-2', randomBytes(72).toString('base64'));
+    response.setHeader('x-amz-id-2', nextAmzId2());
   }
   if (origin) {
     response.setHeader('Access-Control-Allow-Origin', '*');
@@ -264,11 +332,14 @@ async function handle(
     checkConstraints(service.model, inputShape, input);
     // Authorization (auth/guard.ts): throws AccessDeniedException, answered below.
     guard.authorize(caller, service, operation, input);
-    const output = await service.invoke(operation, input, { signal });
+    // The options object hands the signal out on demand (see RequestCancellation).
+    const output = await service.invoke(operation, input, cancellation);
     // Errors found before the first frame are plain error answers; later ones travel as frames.
-    if (isEventStreamOutput(output)) return await writeEventStream(operation, response, output, format, signal);
+    if (isEventStreamOutput(output)) {
+      return await writeEventStream(operation, response, output, format, cancellation.signal);
+    }
     // Operations whose model output is empty answer with an empty body, as AWS does.
-    send(response, 200, model?.output === null ? '' : encodeBody(output, format), contentType);
+    send(response, 200, model?.output === null ? '' : encodeAnswer(output, format), contentType);
   } catch (error) {
     if (error instanceof ServiceError) return sendError(response, error, format, contentType);
     console.error(`tributary: ${operation} failed`, error);

@@ -53,7 +53,23 @@ function notConvertible(value: unknown, target: string): ServiceError {
   return serializationError(`'${String(value)}' can not be converted to ${target}`);
 }
 
-function checkBase64(text: string): Buffer {
+/**
+ * Base64 text → bytes, with Coral's errors for text that is not base64. The round trip decides:
+ * Node's encoder writes only the alphabet with padding at the end, so text that survives
+ * decode → encode unchanged is valid, and the regular expression (the costly part on 1 KiB
+ * records: 9 % of PutRecords' main thread) only runs for text that did not, to name its error as
+ * before: length, then a bad character, then bad trailing bits. (Skipping the second encoding by
+ * checking length, alphabet and last group instead measured no faster: decoding dominates.)
+ */
+export function checkBase64(text: string): Buffer {
+  if (text.length % 4 === 0) {
+    const bytes = Buffer.from(text, 'base64');
+    if (bytes.toString('base64') === text) return bytes;
+  }
+  return base64Error(text);
+}
+
+function base64Error(text: string): never {
   const prefix = `'${text}' can not be converted to a Blob: `;
   if (text.length % 4 !== 0) {
     throw serializationError(
@@ -62,11 +78,7 @@ function checkBase64(text: string): Buffer {
   }
   const bad = /[^a-zA-Z0-9+/=]|=[^=]/.exec(text);
   if (bad) throw serializationError(`${prefix}Invalid Base64 character: '${bad[0][0]}'`);
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.toString('base64') !== text) {
-    throw serializationError(`${prefix}Invalid last non-pad Base64 character dectected`);
-  }
-  return bytes;
+  throw serializationError(`${prefix}Invalid last non-pad Base64 character dectected`);
 }
 
 function toNumber(value: number | bigint): number {

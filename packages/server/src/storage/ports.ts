@@ -40,6 +40,12 @@ export interface ReadResult {
   readonly records: LogRecord[];
   /** The offset to continue from (one past the last returned record, or the start offset). */
   readonly nextOffset: number;
+  /**
+   * Optional: the caller promises it will never touch these records' data again (it copied what it
+   * needed), so the engine may reuse their memory for later reads. Never call it while anything
+   * may still hold a record; not calling it is always safe.
+   */
+  readonly release?: () => void;
 }
 
 /**

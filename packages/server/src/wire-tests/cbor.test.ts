@@ -90,6 +90,38 @@ describe('CBOR (application/x-amz-cbor-1.1)', () => {
     );
   });
 
+  test('keeps tag keys named like Object.prototype members (`__proto__`) and data holding those bytes', async () => {
+    assert.equal((await call('CreateStream', { StreamName: 'cbor-proto', ShardCount: 1 })).status, 200);
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const summary = await call('DescribeStreamSummary', { StreamName: 'cbor-proto' });
+      if ((summary.body.StreamDescriptionSummary as { StreamStatus: string }).StreamStatus === 'ACTIVE') break;
+    }
+    // A Map: cbor-x's object encoder would drop an own `__proto__` key before it reached the wire.
+    const tags = new Map([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+    ]);
+    assert.equal((await call('AddTagsToStream', { StreamName: 'cbor-proto', Tags: tags })).status, 200);
+    const listed = await call('ListTagsForStream', { StreamName: 'cbor-proto' });
+    assert.deepEqual(listed.body.Tags, [
+      { Key: '__proto__', Value: 'p' },
+      { Key: 'constructor', Value: 'c' },
+    ]);
+    // The slow path (taken when the body holds the bytes `__proto__` anywhere) decodes blobs alike.
+    const data = Buffer.from('data mentioning __proto__');
+    const put = await call('PutRecord', { StreamName: 'cbor-proto', PartitionKey: '__proto__', Data: data });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const iterator = await call('GetShardIterator', {
+      StreamName: 'cbor-proto',
+      ShardId: put.body.ShardId,
+      ShardIteratorType: 'TRIM_HORIZON',
+    });
+    const records = await call('GetRecords', { ShardIterator: iterator.body.ShardIterator });
+    const [record] = records.body.Records as Array<{ Data: Uint8Array; PartitionKey: string }>;
+    assert.equal(record?.PartitionKey, '__proto__');
+    assert.deepEqual(Buffer.from(record?.Data ?? []), data);
+  });
+
   test('refuses a malformed CBOR body with SerializationException', async () => {
     const response = await rawRequest(server.url, {
       headers: kinesisHeaders('ListStreams', cborType),

@@ -34,6 +34,11 @@ export const consumersPerStreamOnDemandAdvantageMax = 50;
  * next to the per-account rate of RegisterStreamConsumer, so counted per account here.
  */
 export const consumersCreatingMax = 5;
+/**
+ * AWS: "You can make one call to SubscribeToShard per second per registered consumer per shard"
+ * (API_SubscribeToShard); a faster call is LimitExceededException.
+ */
+export const subscribeCallIntervalMsMin = 1000;
 /** AWS: a second SubscribeToShard "within 5 seconds of a successful call" is refused. */
 export const subscriptionTakeoverMsMin = 5000;
 /**

@@ -12,11 +12,44 @@ export function recordHashKey(partitionKey: string, explicitHashKey: string | un
   return value;
 }
 
+interface ParsedRange {
+  readonly startingText: string;
+  readonly endingText: string;
+  readonly start: bigint;
+  readonly end: bigint;
+}
+
+/**
+ * Each shard's hash-key range as bigints, parsed once instead of twice per record routed (two
+ * 39-digit strings per shard per record). Keyed by the shard object; the texts are kept to notice
+ * a shard object whose range was replaced.
+ */
+const parsedRanges = new WeakMap<ShardState, ParsedRange>();
+
+function rangeOf(shard: ShardState): ParsedRange {
+  const cached = parsedRanges.get(shard);
+  if (
+    cached !== undefined &&
+    cached.startingText === shard.startingHashKey &&
+    cached.endingText === shard.endingHashKey
+  ) {
+    return cached;
+  }
+  const parsed = {
+    startingText: shard.startingHashKey,
+    endingText: shard.endingHashKey,
+    start: BigInt(shard.startingHashKey),
+    end: BigInt(shard.endingHashKey),
+  };
+  parsedRanges.set(shard, parsed);
+  return parsed;
+}
+
 export function shardFor(stream: StreamState, hashKey: bigint): ShardState {
   for (const shard of stream.shards) {
-    if (isOpen(shard) && hashKey >= BigInt(shard.startingHashKey) && hashKey <= BigInt(shard.endingHashKey)) {
-      return shard;
-    }
+    if (!isOpen(shard)) continue;
+    const range = rangeOf(shard);
+    if (hashKey >= range.start && hashKey <= range.end) return shard;
   }
   // The open shards always tile the whole space; reaching here is a bug, not bad input.
   throw new Error(`no open shard of ${stream.name} covers hash key ${hashKey}`);

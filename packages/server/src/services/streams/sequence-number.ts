@@ -72,3 +72,34 @@ export function decodeShardStartMarker(text: string): SequenceParts | undefined 
   const parts = decodeSequence((value + (1n << versionShift)).toString());
   return parts?.offset === 0 ? parts : undefined;
 }
+
+const lowDigits = 15;
+const lowModulus = 10n ** BigInt(lowDigits);
+const lowLimit = 10 ** lowDigits;
+
+/**
+ * sequenceString for many offsets of one shard, without a BigInt per record: the decimal string
+ * of the number at one offset is split into its last 15 digits (a safe integer) and the digits
+ * before them; nearby offsets only change the low part. Identical strings to sequenceString.
+ */
+export function sequenceFormatter(shardEpochMs: number, shardIndex: number): (offset: number) => string {
+  let baseOffset = -1;
+  let high = '';
+  let low = 0;
+  const rebase = (offset: number): void => {
+    const value = encodeSequence({ shardEpochMs, shardIndex, offset });
+    baseOffset = offset;
+    const quotient = value / lowModulus;
+    high = quotient === 0n ? '' : quotient.toString();
+    low = Number(value % lowModulus);
+  };
+  return (offset) => {
+    let delta = offset - baseOffset;
+    if (baseOffset < 0 || delta < 0 || low + delta >= lowLimit) {
+      rebase(offset);
+      delta = 0;
+    }
+    const digits = String(low + delta);
+    return high === '' ? digits : high + digits.padStart(lowDigits, '0');
+  };
+}

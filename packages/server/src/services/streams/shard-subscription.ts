@@ -180,6 +180,8 @@ async function waitForWake(sub: Subscription, offset: number, waitMs: number, fo
   );
   sub.signal.addEventListener('abort', wake, { once: true });
   sub.lease.signal.addEventListener('abort', wake, { once: true });
+  // A resharding that closes the shard wakes a caught-up reader, which then sends ChildShards.
+  const stopWatching = sub.lease.onShardMapChange(wake);
   try {
     if (forRecords) {
       await sub.log.waitForRecords(offset, controller.signal);
@@ -190,6 +192,7 @@ async function waitForWake(sub: Subscription, offset: number, waitMs: number, fo
     }
   } finally {
     clearTimeout(timer);
+    stopWatching();
     sub.signal.removeEventListener('abort', wake);
     sub.lease.signal.removeEventListener('abort', wake);
   }

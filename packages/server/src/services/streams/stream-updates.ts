@@ -26,6 +26,8 @@ export async function completeUpdate(context: StreamsContext, stream: StreamStat
       draft.status = 'ACTIVE';
       delete draft.pending;
     });
+    // Subscribers of a closed parent send ChildShards now, not at their next heartbeat.
+    if (result) context.subscriptions.shardMapChanged(stream.key);
   });
 }
 
@@ -45,6 +47,7 @@ export async function reshardNow(
     await context.registry.commit(stream, (draft) => {
       draft.shards = result.shards;
     });
+    context.subscriptions.shardMapChanged(stream.key);
     return result;
   });
 }

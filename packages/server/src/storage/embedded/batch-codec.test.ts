@@ -48,13 +48,40 @@ describe('batch codec', () => {
     const budget = { recordsLeft: 10, bytesLeft: 1000 };
     assert.equal(decodeBatchRecords(bytes, 0, parsed, { fromOffset: 0, endOffset: 100 }, budget, out), true);
     assert.deepEqual(
-      out.map((record) => ({ ...record, data: record.data.toString() })),
+      // The hash key is a getter (decoded when asked), so it is read by name, not spread.
+      out.map((record) => ({ ...record, hashKey: record.hashKey, data: record.data.toString() })),
       [
         { offset: 7, arrivalMs: 1_700_000_000_123, partitionKey: 'pk', hashKey: records[0]?.hashKey, data: 'hi' },
         { offset: 8, arrivalMs: 1_700_000_000_123, partitionKey: 'é', hashKey: 1n, data: '' },
       ],
     );
     assert.deepEqual(budget, { recordsLeft: 8, bytesLeft: 1000 - 4 - 2 });
+  });
+
+  test('hash keys are read back whole, at the ends of the range and mid-chunk', () => {
+    // Read lazily from the chunk (records.hashKey is a getter): each must come from its own
+    // entry, with both 64-bit halves, also when the batch does not start the buffer.
+    const keys = [0n, (1n << 128n) - 1n, 1n << 127n, (1n << 64n) - 1n, 1n << 64n, 0xfedcba9876543210_0123456789abcdefn];
+    const written = keys.map((hashKey, index) => ({
+      partitionKey: `k${index}`,
+      hashKey,
+      data: Buffer.alloc(index * 3, index),
+    }));
+    const batch = encodeBatch(written, { baseOffset: 0, arrivalMs: 1, batchBytes: measureBatchBytes(written) });
+    const chunk = Buffer.concat([Buffer.alloc(13, 0xff), batch, Buffer.alloc(5, 0xff)]);
+    const parsed = parseBatchHeader(chunk, 13);
+    assert.ok(typeof parsed !== 'string', `header is valid, got ${String(parsed)}`);
+    const out: LogRecord[] = [];
+    const budget = { recordsLeft: 100, bytesLeft: 100_000 };
+    assert.equal(decodeBatchRecords(chunk, 13, parsed, { fromOffset: 0, endOffset: 100 }, budget, out), true);
+    assert.deepEqual(
+      out.map((record) => record.hashKey),
+      keys,
+    );
+    assert.deepEqual(
+      out.map((record) => record.partitionKey),
+      keys.map((_, index) => `k${index}`),
+    );
   });
 
   test('a flipped bit anywhere after the checksum field fails verification', () => {

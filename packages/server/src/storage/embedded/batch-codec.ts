@@ -199,16 +199,17 @@ export function decodeBatchRecords(
       const recordBytes = dataBytes + partitionKeyBytes;
       // The first record of a read is returned whatever its size, so a reader always progresses.
       if (out.length > 0 && recordBytes > budget.bytesLeft) return false;
-      const record: LogRecord = {
+      const record = new StoredRecord(
         offset,
-        arrivalMs: header.arrivalMs,
-        partitionKey: bytes.toString('utf8', keyStart, dataStart),
-        hashKey: (bytes.readBigUInt64BE(position + 8) << 64n) | bytes.readBigUInt64BE(position + 16),
+        header.arrivalMs,
+        bytes.toString('utf8', keyStart, dataStart),
         // A view, not a copy: the chunk buffer belongs to this read alone.
-        data: bytes.subarray(dataStart, recordEnd),
-      };
+        bytes.subarray(dataStart, recordEnd),
+        bytes,
+        position + 8,
+      );
       // Plain records keep the plain shape: the flag costs nothing on the common path.
-      out.push(isSealed(header) ? { ...record, encrypted: true } : record);
+      out.push(isSealed(header) ? sealedRecord(record) : record);
       budget.bytesLeft -= recordBytes;
       budget.recordsLeft -= 1;
       if (budget.recordsLeft <= 0) return false;
@@ -216,6 +217,41 @@ export function decodeBatchRecords(
     position = recordEnd;
   }
   return position === batchEnd ? true : 'bad-record-layout';
+}
+
+/**
+ * A record read from a batch. Its hash key is decoded when asked: GetRecords and fan-out never
+ * ask, and four BigInts per record were a quarter of decoding time. Like `data`, it reads the read's
+ * chunk, so it is valid as long as the records are (until ReadResult.release()).
+ */
+class StoredRecord implements LogRecord {
+  readonly #bytes: Buffer;
+  readonly #hashKeyAt: number;
+  constructor(
+    readonly offset: number,
+    readonly arrivalMs: number,
+    readonly partitionKey: string,
+    readonly data: Buffer,
+    bytes: Buffer,
+    hashKeyAt: number,
+  ) {
+    this.#bytes = bytes;
+    this.#hashKeyAt = hashKeyAt;
+  }
+  get hashKey(): bigint {
+    return readHashKey(this.#bytes, this.#hashKeyAt);
+  }
+}
+
+/** A record of a sealed batch: opened into a buffer of its own, so its hash key is read at once. */
+function sealedRecord(record: StoredRecord): LogRecord {
+  const { offset, arrivalMs, partitionKey, hashKey, data } = record;
+  return { offset, arrivalMs, partitionKey, hashKey, data, encrypted: true };
+}
+
+/** The unsigned 128-bit big-endian hash key of a record entry at `position`. */
+function readHashKey(bytes: Buffer, position: number): bigint {
+  return (bytes.readBigUInt64BE(position) << 64n) | bytes.readBigUInt64BE(position + 8);
 }
 
 /** Writes a non-negative safe integer as u64 (two u32 halves: no bigint on the hot path). */

@@ -9,6 +9,8 @@
  * slicing-by-8 over single bytes: in best-of-40 runs over 100 KiB batches (Node 20, x86-64) it
  * reached ~1.7 GB/s against ~0.9 GB/s for slicing-by-8 and ~1.2 GB/s for slicing-by-16 over
  * single bytes. Every byte the log reads is checksummed, so this loop bounds read throughput.
+ * Int32Array words on aligned data, one flat table and slicing-by-8 were measured too and are no
+ * faster (docs/decisions/0003-read-path-hash-keys-and-crc.md).
  */
 
 /** The reflected form of the Castagnoli polynomial 0x1EDC6F41. */

@@ -168,6 +168,23 @@ class CachedLogFile implements LogFile {
     });
   }
 
+  /** One durable write (see LogFile.writeDurably): covered on return, so it never pins the handle. */
+  writeDurably(buffers: readonly Buffer[], position: number): Promise<void> {
+    return this.use(async (file) => {
+      if (file.writeDurably === undefined || this.unsyncedChanges > 0) {
+        this.unsyncedChanges += 1;
+        await file.write(buffers, position);
+        this.sizeBytes = file.size();
+        const covered = this.unsyncedChanges;
+        await file.sync();
+        this.unsyncedChanges -= covered;
+        return;
+      }
+      await file.writeDurably(buffers, position);
+      this.sizeBytes = file.size();
+    });
+  }
+
   read(target: Buffer, targetOffset: number, length: number, position: number): Promise<number> {
     return this.use((file) => file.read(target, targetOffset, length, position));
   }

@@ -17,6 +17,13 @@ export interface LogFile {
   write(buffers: readonly Buffer[], position: number): Promise<void>;
   /** Makes every completed write durable (`fdatasync`). */
   sync(): Promise<void>;
+  /**
+   * Optional: writes like `write` and resolves only once those bytes are durable, as `write` then
+   * `sync` would, in one step where the platform allows it. Writes made with `write` before it
+   * must still be synced by the caller (implementations may sync them first). Callers without it
+   * use `write` + `sync` (see `writeDurably` below).
+   */
+  writeDurably?(buffers: readonly Buffer[], position: number): Promise<void>;
   /** Reads up to `length` bytes at `position`; resolves to the count read (fewer at end of file). */
   read(target: Buffer, targetOffset: number, length: number, position: number): Promise<number>;
   truncate(sizeBytes: number): Promise<void>;
@@ -38,6 +45,13 @@ export interface LogFileSystem {
   syncDir(directory: string): Promise<void>;
 }
 
+/** `file.writeDurably` where the file has it, otherwise `write` followed by `sync`. */
+export async function writeDurably(file: LogFile, buffers: readonly Buffer[], position: number): Promise<void> {
+  if (file.writeDurably !== undefined) return file.writeDurably(buffers, position);
+  await file.write(buffers, position);
+  await file.sync();
+}
+
 /** The real file system, over `node:fs/promises`. */
 export function nodeFileSystem(): LogFileSystem {
   return {
@@ -56,7 +70,7 @@ export function nodeFileSystem(): LogFileSystem {
       // O_CREAT without O_APPEND: Linux ignores the position of writes to O_APPEND files.
       const handle = await fs.open(filePath, constants.O_RDWR | constants.O_CREAT, 0o644);
       const { size } = await handle.stat();
-      return new NodeLogFile(handle, size);
+      return new NodeLogFile(filePath, handle, size);
     },
     async remove(filePath) {
       await fs.rm(filePath, { force: true });
@@ -75,9 +89,18 @@ export function nodeFileSystem(): LogFileSystem {
   };
 }
 
+/** O_DSYNC is Linux's 0o10000; Node leaves it undefined where the platform lacks it. */
+const dsyncFlag: number | undefined = constants.O_DSYNC;
+
 class NodeLogFile implements LogFile {
+  /** True once the handle was reopened with O_DSYNC (see writeDurably). */
+  private durableWrites = false;
+  /** Writes and truncations no completed sync has covered. */
+  private unsyncedChanges = 0;
+
   constructor(
-    private readonly handle: fs.FileHandle,
+    private readonly filePath: string,
+    private handle: fs.FileHandle,
     private sizeBytes: number,
   ) {}
 
@@ -85,7 +108,42 @@ class NodeLogFile implements LogFile {
     return this.sizeBytes;
   }
 
+  /**
+   * Under `--durability fsync` every write round of a shard goes here. A write and an `fdatasync`
+   * are two trips through libuv's thread pool, and on a small, busy machine each trip costs a
+   * thread wake-up on both sides. Through a descriptor opened with O_DSYNC, one `pwritev` returns
+   * only once its data (and the metadata needed to read it back, such as the file size) is on
+   * stable storage, the same guarantee as `fdatasync` after the write: one trip instead of two.
+   * The file's handle is reopened with O_DSYNC on first use; reads and `sync` keep working on it.
+   */
+  async writeDurably(buffers: readonly Buffer[], position: number): Promise<void> {
+    if (dsyncFlag === undefined) {
+      await this.write(buffers, position);
+      await this.sync();
+      return;
+    }
+    // O_DSYNC covers the bytes of each write, not earlier ones made through the plain handle.
+    if (this.unsyncedChanges > 0) await this.sync();
+    if (!this.durableWrites) await this.reopenWithDsync(dsyncFlag);
+    await this.writeAll(buffers, position);
+  }
+
+  private async reopenWithDsync(flag: number): Promise<void> {
+    // No O_CREAT: the file exists (this handle has it open), and must not be recreated if not.
+    const handle = await fs.open(this.filePath, constants.O_RDWR | flag);
+    const previous = this.handle;
+    this.handle = handle;
+    this.durableWrites = true;
+    // FileHandle.close waits for the operations still in flight on the old handle.
+    await previous.close();
+  }
+
   async write(buffers: readonly Buffer[], position: number): Promise<void> {
+    this.unsyncedChanges += 1;
+    await this.writeAll(buffers, position);
+  }
+
+  private async writeAll(buffers: readonly Buffer[], position: number): Promise<void> {
     let pending = buffers.filter((buffer) => buffer.length > 0);
     let writePosition = position;
     // libuv already loops over short writes; the loop here only guards against a platform that
@@ -100,7 +158,9 @@ class NodeLogFile implements LogFile {
   }
 
   async sync(): Promise<void> {
+    const covered = this.unsyncedChanges;
     await this.handle.datasync();
+    this.unsyncedChanges -= covered;
   }
 
   async read(target: Buffer, targetOffset: number, length: number, position: number): Promise<number> {
@@ -119,6 +179,7 @@ class NodeLogFile implements LogFile {
   }
 
   async truncate(sizeBytes: number): Promise<void> {
+    this.unsyncedChanges += 1;
     await this.handle.truncate(sizeBytes);
     this.sizeBytes = sizeBytes;
   }

@@ -2,8 +2,9 @@
  * The log of one shard: appends with group commit, segment rolls, and reads of committed data.
  *
  * Group commit: at most one write round is in flight per shard. Batches appended meanwhile wait
- * in a queue, and the next round writes all of them with one `writev` and one `fdatasync`, so
- * the sync cost is shared by every writer that arrived while the disk was busy. An append
+ * in a queue, and the next round writes all of them with one `writev` and one `fdatasync` (one
+ * O_DSYNC `pwritev` on the real file system: LogFile.writeDurably), so the sync cost is shared by
+ * every writer that arrived while the disk was busy. An append
  * resolves only once its round is durable under the policy ('fsync': after the sync; 'os': after
  * the write), and readers see nothing beyond the last resolved round.
  *
@@ -17,13 +18,21 @@ import type {
   AppendRecord,
   AppendResult,
   DataKey,
+  LogRecord,
   ReadLimits,
   ReadOptions,
   ReadResult,
   ShardLog,
 } from '../ports.js';
-import { encodeBatch, measureBatchBytes } from './batch-codec.js';
+import {
+  decodeBatchRecords,
+  encodeBatch,
+  measureBatchBytes,
+  parseBatchHeader,
+  type ReadBudget,
+} from './batch-codec.js';
 import { sealBatch, sealOverheadBytes } from './batch-crypto.js';
+import { writeDurably } from './file-system.js';
 import { LogClosedError, LogWriteFailedError } from './log-errors.js';
 import type { Segment } from './segment.js';
 import type { ShardContext } from './shard-context.js';
@@ -43,6 +52,8 @@ interface WaitingAppend {
 /** An encoded batch with its offsets assigned, waiting for (or in) a write round. */
 interface QueuedBatch {
   readonly bytes: Buffer;
+  /** True when `bytes` is the plain encoding (not sealed): the tail may serve it (see read). */
+  readonly plain: boolean;
   readonly baseOffset: number;
   readonly recordCount: number;
   readonly arrivalMs: number;
@@ -54,6 +65,24 @@ interface QueuedBatch {
 interface RecordWaiter {
   readonly offset: number;
   readonly wake: () => void;
+}
+
+/** Rounds up to this size stay in memory after their commit, for reads at the tail. */
+const tailBytesMax = 256 * 1024;
+
+interface TailRound {
+  readonly firstOffset: number;
+  readonly batches: readonly QueuedBatch[];
+}
+
+function tailOf(round: readonly QueuedBatch[]): TailRound | undefined {
+  let bytes = 0;
+  for (const batch of round) {
+    if (!batch.plain) return undefined;
+    bytes += batch.bytes.length;
+  }
+  const first = round[0];
+  return first === undefined || bytes > tailBytesMax ? undefined : { firstOffset: first.baseOffset, batches: round };
 }
 
 export class SegmentShardLog implements ShardLog, ReadableShard {
@@ -79,6 +108,13 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
   private closed = false;
   /** Push readers parked until a commit reaches their offset; woken by commit() and by close. */
   private readonly recordWaiters = new Set<RecordWaiter>();
+  /**
+   * The latest committed round while it is small and plain: the records a woken push reader (a
+   * caught-up SubscribeToShard, a GetRecords at the end) asks for next. Reads that start in it
+   * (and so end in it: it is the end of the log) decode these buffers instead of reading the file
+   * back, which would be one more trip through the thread pool between "durable" and "delivered".
+   */
+  private tail: TailRound | undefined;
 
   private constructor(
     readonly context: ShardContext,
@@ -119,6 +155,8 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
 
   read(fromOffset: number, limits: ReadLimits, options?: ReadOptions): Promise<ReadResult> {
     if (this.closed) return Promise.reject(new LogClosedError(this.context.streamKey, this.context.shardIndex));
+    const fromTail = this.readTail(fromOffset, limits);
+    if (fromTail !== undefined) return Promise.resolve(fromTail);
     return this.track(readRecords(this, fromOffset, limits, options));
   }
 
@@ -211,6 +249,7 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
     this.admittedBytes += bytes.length;
     this.queued.push({
       bytes,
+      plain: append.encryption === undefined,
       baseOffset,
       recordCount: append.records.length,
       arrivalMs,
@@ -249,13 +288,13 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
     const round = this.takeRound(segment);
     const position = segment.writtenBytes;
     const roundBytes = round.reduce((sum, batch) => sum + batch.bytes.length, 0);
+    const buffers = round.map((batch) => batch.bytes);
     try {
-      await segment.file.write(
-        round.map((batch) => batch.bytes),
-        position,
-      );
+      // Under fsync the round is written and flushed in one step where the file system can
+      // (O_DSYNC: one trip through the thread pool instead of a writev and an fdatasync).
+      if (this.context.durability === 'fsync') await writeDurably(segment.file, buffers, position);
+      else await segment.file.write(buffers, position);
       segment.writtenBytes = position + roundBytes;
-      if (this.context.durability === 'fsync') await segment.file.sync();
     } catch (error) {
       this.fail(error, round);
       return;
@@ -263,6 +302,33 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
     this.commit(segment, position, round);
     this.admittedBytes -= roundBytes;
     this.admitWaiting();
+  }
+
+  /**
+   * A read served from the tail (see `tail`), or undefined when it must go to the file: it starts
+   * before the tail, at or past the end, or below the trim horizon. The bytes were checksummed
+   * when they were encoded and have not left memory, so they are not verified again.
+   */
+  private readTail(fromOffset: number, limits: ReadLimits): ReadResult | undefined {
+    const tail = this.tail;
+    const endOffset = this.committedEndOffset;
+    if (tail === undefined || fromOffset < tail.firstOffset || fromOffset >= endOffset) return undefined;
+    if (fromOffset < this.startOffset()) return undefined;
+    // Invalid limits go the file's way, which refuses them.
+    if (!(limits.recordCountMax > 0 && limits.bytesMax > 0)) return undefined;
+    const records: LogRecord[] = [];
+    const budget: ReadBudget = { recordsLeft: limits.recordCountMax, bytesLeft: limits.bytesMax };
+    const window = { fromOffset, endOffset };
+    for (const batch of tail.batches) {
+      if (batch.baseOffset + batch.recordCount <= fromOffset) continue;
+      const header = parseBatchHeader(batch.bytes, 0);
+      assert.ok(typeof header === 'object', 'a batch encoded by this log parses');
+      const more = decodeBatchRecords(batch.bytes, 0, header, window, budget, records);
+      assert.ok(more !== 'bad-record-layout', 'a batch encoded by this log decodes');
+      if (!more) break;
+    }
+    const last = records.at(-1);
+    return { records, nextOffset: last === undefined ? fromOffset : last.offset + 1 };
   }
 
   /** The longest run of queued batches that fits the segment (at least one: see segmentWithRoomFor). */
@@ -290,6 +356,7 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
       this.committedEndOffset = batch.baseOffset + batch.recordCount;
       this.committedLastArrivalMs = batch.arrivalMs;
     }
+    this.tail = tailOf(round);
     for (const batch of round) batch.resolve({ firstOffset: batch.baseOffset, arrivalMs: batch.arrivalMs });
     for (const waiter of [...this.recordWaiters]) {
       if (waiter.offset < this.committedEndOffset) waiter.wake();

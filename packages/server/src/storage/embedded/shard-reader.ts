@@ -15,7 +15,7 @@ import {
   verifyBatch,
 } from './batch-codec.js';
 import { openBatch } from './batch-crypto.js';
-import { BatchCursor, type BatchView, type CursorOptions, isDefect } from './batch-cursor.js';
+import { BatchCursor, type BatchView, type CursorOptions, isDefect, readChunks } from './batch-cursor.js';
 import { DataKeyUnavailableError } from './log-errors.js';
 import { readChunkBytesMax, readChunkBytesMin } from './log-limits.js';
 import type { Segment } from './segment.js';
@@ -60,7 +60,7 @@ export async function readRecords(
     const segmentEndOffset = segments[segmentIndex + 1]?.baseOffset ?? window.endOffset;
     const chunkBytes = firstChunkBytes(segment, segmentEndOffset, budget, shard.context.indexIntervalBytes);
     const outcome = await readSegment(
-      { context: shard.context, segment, chunkBytes, options },
+      { context: shard.context, segment, segmentEndOffset, chunkBytes, options },
       window,
       budget,
       records,
@@ -70,7 +70,20 @@ export async function readRecords(
     segmentIndex += 1;
   }
   const last = records.at(-1);
-  return { records, nextOffset: last === undefined ? window.fromOffset : last.offset + 1 };
+  let released = false;
+  const result: ReadResult = { records, nextOffset: last === undefined ? window.fromOffset : last.offset + 1 };
+  // The chunks under the records go back to the pool (at most once); sealed batches were opened
+  // into buffers of their own, which the pool ignores. Not enumerable: a result still compares
+  // (deepEqual) and spreads as the plain { records, nextOffset } it always was.
+  Object.defineProperty(result, 'release', {
+    enumerable: false,
+    value: () => {
+      if (released) return;
+      released = true;
+      readChunks.give(records.map((record) => record.data));
+    },
+  });
+  return result;
 }
 
 interface ReadWindow {
@@ -119,12 +132,13 @@ function firstChunkBytes(
 interface SegmentRead {
   readonly context: ShardContext;
   readonly segment: Segment;
+  readonly segmentEndOffset: number;
   readonly chunkBytes: number;
   readonly options: ReadOptions;
 }
 
 async function readSegment(
-  { context, segment, chunkBytes, options }: SegmentRead,
+  { context, segment, segmentEndOffset, chunkBytes, options }: SegmentRead,
   window: ReadWindow,
   budget: ReadBudget,
   out: LogRecord[],
@@ -133,7 +147,12 @@ async function readSegment(
     context,
     segment,
     window.fromOffset,
-    { mode: 'batches', chunkBytesInitial: chunkBytes },
+    {
+      mode: 'batches',
+      chunkBytesInitial: chunkBytes,
+      // Later chunks fetch what the budget still allows (the cursor adds the batch it needs).
+      chunkBytesNext: () => firstChunkBytes(segment, segmentEndOffset, budget, 0),
+    },
     (view) => {
       const batchEndOffset = view.header.baseOffset + view.header.recordCount;
       // Batches wholly before the read are skipped without checksumming: nothing of them is served.

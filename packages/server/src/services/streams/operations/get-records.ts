@@ -1,8 +1,15 @@
+import { withJsonWriter } from '../../../protocol/codec.js';
+import {
+  type GetRecordsRecordSource,
+  type GetRecordsWireRecord,
+  sourceJsonBody,
+} from '../../../protocol/get-records-json.js';
+import type { LogRecord } from '../../../storage/ports.js';
 import type { Operation } from '../context.js';
 import { childShards } from '../describe.js';
 import { streamErrors } from '../errors.js';
 import { openIterator, sealIterator } from '../iterator-token.js';
-import { sequenceString } from '../sequence-number.js';
+import { sequenceFormatter, sequenceString } from '../sequence-number.js';
 import { shardIdOf } from '../state.js';
 
 /** Shard iterators expire five minutes after they were issued. */
@@ -40,7 +47,7 @@ export const getRecords: Operation = async (context, input) => {
   const recreated = stream.createdMs !== position.streamCreatedMs;
   const fromOffset = recreated ? log.startOffset() : position.offset;
   // Sealed batches open with the stream's data keys; plain ones (from before encryption) need none.
-  const { records, nextOffset } = await log
+  const { records, nextOffset, release } = await log
     .read(
       fromOffset,
       { recordCountMax: (input.Limit as number | undefined) ?? getRecordsCountDefault, bytesMax: getRecordsBytesMax },
@@ -60,26 +67,65 @@ export const getRecords: Operation = async (context, input) => {
   // A closed shard's log is final (resharding closes it only after its last append landed): once
   // read to the end, the iterator ends and the answer names the children to continue with.
   const closedAndDrained = shard.endingSequenceNumber !== undefined && nextOffset >= endOffset;
-  return {
-    Records: records.map((record) => ({
-      SequenceNumber: sequenceString({ shardEpochMs: shard.epochMs, shardIndex: shard.index, offset: record.offset }),
-      ApproximateArrivalTimestamp: new Date(record.arrivalMs),
-      Data: record.data,
-      PartitionKey: record.partitionKey,
-      // Per record: what was stored sealed says KMS, whatever the stream does now.
-      EncryptionType: record.encrypted === true ? 'KMS' : undefined,
-    })),
-    NextShardIterator: closedAndDrained
-      ? undefined
-      : sealIterator(context.secretKey, {
-          ...position,
-          streamCreatedMs: stream.createdMs,
-          offset: nextOffset,
-          issuedMs: now,
+  const sequenceOf = sequenceFormatter(shard.epochMs, shard.index);
+  const recordAt = (index: number) => records[index] as LogRecord;
+  // Per record: what was stored sealed says KMS, whatever the stream does now.
+  const encryptionTypeOf = (record: LogRecord) => (record.encrypted === true ? 'KMS' : undefined);
+  const members = [
+    [
+      'NextShardIterator',
+      closedAndDrained
+        ? undefined
+        : sealIterator(context.secretKey, {
+            ...position,
+            streamCreatedMs: stream.createdMs,
+            offset: nextOffset,
+            issuedMs: now,
+          }),
+    ],
+    ['MillisBehindLatest', millisBehindLatest],
+    ['ChildShards', closedAndDrained ? childShards(stream, shard) : undefined],
+  ] as const;
+  let answered = false;
+  let wireRecords: GetRecordsWireRecord[] | undefined;
+  // Records first, built only when asked for (CBOR, in-process callers): the JSON writer reads
+  // the log's records directly, without a wire object, Date and string per record.
+  const output: Record<string, unknown> = {};
+  Object.defineProperty(output, 'Records', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      if (answered) throw new Error('the records of a GetRecords answer written as JSON were released');
+      wireRecords ??= records.map(
+        (record): GetRecordsWireRecord => ({
+          SequenceNumber: sequenceOf(record.offset),
+          ApproximateArrivalTimestamp: new Date(record.arrivalMs),
+          Data: record.data,
+          PartitionKey: record.partitionKey,
+          EncryptionType: encryptionTypeOf(record),
         }),
-    MillisBehindLatest: millisBehindLatest,
-    ChildShards: closedAndDrained ? childShards(stream, shard) : undefined,
+      );
+      return wireRecords;
+    },
+  });
+  for (const [member, value] of members) output[member] = value;
+  const source: GetRecordsRecordSource = {
+    count: records.length,
+    // sequenceFormatter writes digits only: no escape check per record.
+    plainSequenceNumbers: true,
+    sequenceNumber: (index) => sequenceOf(recordAt(index).offset),
+    arrivalMs: (index) => recordAt(index).arrivalMs,
+    data: (index) => recordAt(index).data,
+    partitionKey: (index) => recordAt(index).partitionKey,
+    encryptionType: (index) => encryptionTypeOf(recordAt(index)),
   };
+  // JSON answers are written by protocol/get-records-json.ts, in pieces when large; once every
+  // record is copied into the answer, the engine may reuse their read chunks.
+  return withJsonWriter(output, () => {
+    if (answered) throw new Error('a GetRecords answer is written once: its records are released after it');
+    answered = true;
+    return sourceJsonBody(source, members, () => release?.());
+  });
 };
 
 /**

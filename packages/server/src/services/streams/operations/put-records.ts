@@ -1,8 +1,9 @@
+import { withJsonWriter } from '../../../protocol/codec.js';
 import type { AppendRecord } from '../../../storage/ports.js';
 import { findWritableStream, type Operation, type StreamsContext } from '../context.js';
 import { streamErrors } from '../errors.js';
 import { checkRecordSize, recordHashKey, recordSizeBytes, shardFor } from '../routing.js';
-import { sequenceString } from '../sequence-number.js';
+import { sequenceFormatter } from '../sequence-number.js';
 import type { ShardState, StreamState } from '../state.js';
 import { meterAppend, withStreamWrites } from '../stream-writes.js';
 
@@ -44,7 +45,12 @@ export const putRecords: Operation = async (context, input) => {
     const batches = routeAndAdmit(context, stream, checked, results);
     await Promise.all([...batches.values()].map((batch) => appendBatch(context, stream, batch, results)));
     const failedCount = results.filter((result) => result.ErrorCode !== undefined).length;
-    return { FailedRecordCount: failedCount, Records: results, EncryptionType: stream.encryptionType };
+    // Only strings and numbers: JSON.stringify writes exactly what the generic path writes after
+    // its toJsonWire copy (undefined members left out), without the copy of 500 result objects.
+    return withJsonWriter(
+      { FailedRecordCount: failedCount, Records: results, EncryptionType: stream.encryptionType },
+      (output) => Buffer.from(JSON.stringify(output), 'utf8'),
+    );
   });
 };
 
@@ -89,10 +95,10 @@ async function appendBatch(
   try {
     const log = await context.logs.openShard({ streamKey: stream.key, shardIndex: shard.index });
     const { firstOffset } = await log.append(records, appendOptions);
+    const sequenceOf = sequenceFormatter(shard.epochMs, shard.index);
     requestIndexes.forEach((requestIndex, position) => {
-      const offset = firstOffset + position;
       results[requestIndex] = {
-        SequenceNumber: sequenceString({ shardEpochMs: shard.epochMs, shardIndex: shard.index, offset }),
+        SequenceNumber: sequenceOf(firstOffset + position),
         ShardId: shard.shardId,
       };
     });

@@ -8,8 +8,8 @@ import { type StartingPosition, startingOffset } from '../subscription-start.js'
 
 /**
  * Every check that can fail before the first frame answers as a plain error (HTTP 400): the
- * consumer, its status, the shard, the starting position, and the one-subscription rule, in that
- * order. From then on the answer is an event stream (see shard-subscription.ts).
+ * consumer, its status, the shard, the starting position, then the call rate (one per second per
+ * consumer and shard) and the one-subscription rule, in that order. From then on the answer is an event stream (see shard-subscription.ts).
  */
 export const subscribeToShard: Operation = async (context, input, options) => {
   const account = context.config.accountId;
@@ -26,7 +26,7 @@ export const subscribeToShard: Operation = async (context, input, options) => {
   const log = await context.logs.openShard({ streamKey: stream.key, shardIndex: shard.index });
   const position = input.StartingPosition as StartingPosition;
   const offset = await startingOffset({ stream, shard, log, account, nowMs: context.clock() }, position);
-  const lease = context.subscriptions.acquire(consumer.arn, shard.shardId);
+  const lease = context.subscriptions.acquire(consumer.arn, shard.shardId, stream.key);
   const events = subscriptionStream({
     context,
     streamName: stream.name,
