@@ -201,6 +201,14 @@ export class Consumer {
 
   async #createChildLeases(children: readonly ChildShard[]): Promise<void> {
     for (const child of children) {
+      // A merge's child waits until its other parent has a lease too (KCL refuses the same
+      // "partial parent information"): a missing parent lease reads as finished, so creating the
+      // child now could start it before that parent's records. The shard sync creates it later.
+      const parents = child.ParentShards ?? [];
+      if (parents.length > 1) {
+        const parentLeases = await Promise.all(parents.map((parent) => this.#store.getLease(parent)));
+        if (parentLeases.some((lease) => lease === undefined)) continue;
+      }
       const shard: ShardInfo = {
         shardId: child.ShardId ?? '',
         parentShardIds: child.ParentShards ?? [],

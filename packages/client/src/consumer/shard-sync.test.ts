@@ -60,14 +60,26 @@ describe('syncLeases', () => {
 
   test('a finished lease is deleted once its shard left the stream and its children have leases', async () => {
     const store = await emptyStore();
-    await syncLeases(store, shards, async () => [{ shard: shards[0] as ShardInfo, checkpoint: 'TRIM_HORIZON' }]);
+    await syncLeases(store, shards, async () => [
+      { shard: shards[0] as ShardInfo, checkpoint: 'TRIM_HORIZON' },
+      { shard: shards[1] as ShardInfo, checkpoint: 'TRIM_HORIZON' },
+    ]);
     await store.takeLease((await store.getLease('s0')) ?? assert.fail(), 'w');
     await store.checkpoint('s0', 'w', 'SHARD_END', 0, ['s2', 's3']);
     const stillListed = await syncLeases(store, shards, async () => []);
     assert.deepEqual(stillListed.deleted, [], 'kept while the shard is listed');
     const afterRetention = await syncLeases(store, shards.slice(1), async () => []);
     assert.deepEqual(afterRetention.deleted, ['s0']);
-    assert.deepEqual(await keys(store), ['s2', 's3', 's4']);
+    assert.deepEqual(await keys(store), ['s1', 's2', 's3', 's4']);
+  });
+  test('a merge’s child gets no lease while one of its listed parents has none', async () => {
+    const store = await emptyStore();
+    // A missing parent lease reads as finished to the child: s4 must wait until s1 has a lease.
+    await syncLeases(store, shards, async () => [{ shard: shards[0] as ShardInfo, checkpoint: 'TRIM_HORIZON' }]);
+    assert.deepEqual(await keys(store), ['s0', 's2', 's3']);
+    await store.createLeaseIfNotExists({ ...((await store.getLease('s0')) ?? assert.fail()), leaseKey: 's1' });
+    const result = await syncLeases(store, shards, async () => []);
+    assert.deepEqual(result.created, ['s4']);
   });
   test('unfinished leases of expired ancestors are deleted; an unlisted new child is kept', async () => {
     const store = await emptyStore();

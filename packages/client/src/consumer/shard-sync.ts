@@ -99,18 +99,22 @@ export async function syncLeases(
     leases = await store.listLeases();
   }
   const leased = new Map<string, Lease>(leases.map((lease) => [lease.leaseKey, lease]));
+  const listed = new Set(shards.map((shard) => shard.shardId));
   // Children come after parents in ListShards' order, but walk to a fixed point in case they do not.
+  // A child (of a merge: two parents) gets its lease only once every parent still listed has one:
+  // a missing parent lease reads as "finished" to the child (KCL's rule), so a lease made before
+  // the other parent's would let the child start while that parent still has records to give.
   for (let changed = true; changed; ) {
     changed = false;
     for (const shard of shards) {
       if (leased.has(shard.shardId) || !shard.parentShardIds.some((parent) => leased.has(parent))) continue;
+      if (!shard.parentShardIds.every((parent) => leased.has(parent) || !listed.has(parent))) continue;
       const lease = leaseFor(shard, 'TRIM_HORIZON');
       if (await store.createLeaseIfNotExists(lease)) created.push(shard.shardId);
       leased.set(shard.shardId, lease);
       changed = true;
     }
   }
-  const listed = new Set(shards.map((shard) => shard.shardId));
   const expired = expiredAncestors(shards, leased, listed);
   const deleted: string[] = [];
   for (const lease of leases) {
