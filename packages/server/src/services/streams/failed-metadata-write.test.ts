@@ -123,3 +123,96 @@ describe('a failed metadata write changes nothing', () => {
     assert.equal((now.seen as { shards: unknown[] }).shards.length, 4, 'two shards, one split into two');
   });
 });
+
+/** Holds every put while `holding`, until `release()` lets them through in the order they came. */
+function putGate(meta: MetaStore): {
+  meta: MetaStore;
+  hold(): void;
+  release(): Promise<void>;
+  held(): Array<{ key: string; value: unknown }>;
+} {
+  let holding = false;
+  let queue: Array<{ key: string; value: unknown; go: () => void }> = [];
+  const wrapped: MetaStore = {
+    get: (key) => meta.get(key),
+    list: (prefix) => meta.list(prefix),
+    put: async (key, value, expected) => {
+      if (holding) {
+        // The value as it was when the put was made (the store serializes at the call).
+        const snapshot: unknown = JSON.parse(JSON.stringify(value));
+        await new Promise<void>((go) => queue.push({ key, value: snapshot, go }));
+        return meta.put(key, snapshot, expected);
+      }
+      return meta.put(key, value, expected);
+    },
+    remove: (key, expected) => meta.remove(key, expected),
+    close: () => meta.close(),
+  };
+  return {
+    meta: wrapped,
+    hold: () => {
+      holding = true;
+    },
+    release: async () => {
+      holding = false;
+      const waiting = queue;
+      queue = [];
+      for (const entry of waiting) {
+        entry.go();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    },
+    held: () => queue.map(({ key, value }) => ({ key, value })),
+  };
+}
+
+describe('metadata writes of one stream run one at a time', () => {
+  test('a tag added while a split completes is stored with the split, not instead of it', async () => {
+    let gate: ReturnType<typeof putGate> | undefined;
+    const streams = await startInProcessStreams(
+      { updateStreamMs: 60_000 },
+      {
+        wrapMeta: (meta) => {
+          gate = putGate(meta);
+          return gate.meta;
+        },
+      },
+    );
+    try {
+      const name = 'split-and-tag';
+      await streams.call('CreateStream', { StreamName: name, ShardCount: 1 });
+      await streams.waitForStatus(name, 'ACTIVE');
+      await streams.call('SplitShard', {
+        StreamName: name,
+        ShardToSplit: 'shardId-000000000000',
+        NewStartingHashKey: (2n ** 127n).toString(),
+      });
+      const g = gate ?? assert.fail('the store was wrapped');
+      // The split completes when its UPDATING time is over: move the clock and let the registry
+      // schedule the completion again, as its timer would at that time.
+      streams.clock.nowMs += 60_000;
+      await streams.service.context.registry.save(streams.service.context.registry.find(name) ?? assert.fail());
+      // The completion runs from a zero-delay timer, after this: its commit's write is held.
+      g.hold();
+      for (let poll = 0; poll < 1000 && !g.held().some(({ key }) => key === streamKeyPrefix + name); poll++) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const [commitWrite] = g.held();
+      assert.equal((commitWrite?.value as { status?: string } | undefined)?.status, 'ACTIVE', 'the commit is held');
+      // A request that may run while the stream is UPDATING changes it meanwhile.
+      const tagging = streams.call('AddTagsToStream', { StreamName: name, Tags: { team: 'data' } });
+      await new Promise((resolve) => setImmediate(resolve));
+      await g.release();
+      await tagging;
+      await streams.waitForStatus(name, 'ACTIVE');
+      const stored = g.meta.get<{ shards: unknown[]; tags: Record<string, string>; status: string }>(
+        streamKeyPrefix + name,
+      )?.value;
+      assert.equal(stored?.status, 'ACTIVE');
+      assert.equal(stored?.shards.length, 3, 'the split is stored: the parent and two children');
+      assert.deepEqual(stored?.tags, { team: 'data' }, 'the tag is stored');
+    } finally {
+      await streams.close();
+    }
+  });
+});

@@ -14,6 +14,8 @@ export class StreamRegistry {
   readonly #clock: () => number;
   readonly #streams = new Map<string, StreamState>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** The last queued metadata write of each stream (see #exclusive). */
+  readonly #writing = new Map<string, Promise<void>>();
   readonly #completeUpdate: ((stream: StreamState) => Promise<void>) | undefined;
   #closed = false;
 
@@ -52,22 +54,48 @@ export class StreamRegistry {
   /**
    * Persists the stream (durably) and (re)schedules its pending transition. Operations change the
    * live object first (so a concurrent request already sees, say, UPDATING) and then save it; when
-   * the write fails, the live object goes back to what the store holds, so memory never runs
-   * ahead of disk and the failed request changed nothing.
+   * the write fails, what it changed goes back to what the store holds, so memory never runs ahead
+   * of disk and the failed request changed nothing. Writes of one stream run one at a time (with
+   * `commit`'s), so a save never writes back a state that lacks a commit under way.
    */
   async save(stream: StreamState): Promise<void> {
-    try {
-      await this.#meta.put(streamKeyPrefix + stream.name, stream);
-    } catch (error) {
-      this.#restoreDurable(stream);
-      throw error;
-    }
-    this.#streams.set(stream.name, stream);
-    this.#schedule(stream);
+    await this.#exclusive(stream.name, async () => {
+      const attempted = JSON.stringify(stream);
+      try {
+        await this.#meta.put(streamKeyPrefix + stream.name, stream);
+      } catch (error) {
+        this.#restoreDurable(stream, JSON.parse(attempted) as Record<string, unknown>);
+        throw error;
+      }
+      this.#streams.set(stream.name, stream);
+      this.#schedule(stream);
+    });
   }
 
-  /** After a failed write: the live stream takes the last durable state again, in place. */
-  #restoreDurable(stream: StreamState): void {
+  /** Runs `write` after the writes of the same stream already queued, before later ones. */
+  async #exclusive<T>(name: string, write: () => Promise<T>): Promise<T> {
+    const previous = this.#writing.get(name) ?? Promise.resolve();
+    let release = (): void => {};
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queued = previous.then(() => mine);
+    this.#writing.set(name, queued);
+    await previous;
+    try {
+      return await write();
+    } finally {
+      release();
+      if (this.#writing.get(name) === queued) this.#writing.delete(name);
+    }
+  }
+
+  /**
+   * After a failed write: the members the write would have changed take their last durable value
+   * again, in place. A member someone changed since the attempt (a request waiting for its own
+   * save) keeps its new value.
+   */
+  #restoreDurable(stream: StreamState, attempted: Record<string, unknown>): void {
     // A stream that was never saved (a failed CreateStream) was never registered.
     if (this.#streams.get(stream.name) !== stream) return;
     let durable: StreamState | undefined;
@@ -80,10 +108,13 @@ export class StreamRegistry {
     if (durable === undefined) return;
     const live = stream as unknown as Record<string, unknown>;
     const stored = durable as unknown as Record<string, unknown>;
-    for (const key of Object.keys(live)) if (!Object.hasOwn(stored, key)) delete live[key];
-    // Only what differs is replaced: others may hold the unchanged parts (the shard objects).
-    for (const [key, value] of Object.entries(stored)) {
-      if (JSON.stringify(live[key]) !== JSON.stringify(value)) live[key] = value;
+    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+    for (const key of new Set([...Object.keys(live), ...Object.keys(stored)])) {
+      // Untouched since the attempt, and different from the store: the failed write's change.
+      if (!same(live[key], attempted[key]) || same(live[key], stored[key])) continue;
+      // Only what differs is replaced: others may hold the unchanged parts (the shard objects).
+      if (Object.hasOwn(stored, key)) live[key] = stored[key];
+      else delete live[key];
     }
     this.#schedule(stream);
   }
@@ -95,11 +126,13 @@ export class StreamRegistry {
    * so it must assign values computed beforehand, not compute them.
    */
   async commit(stream: StreamState, change: (draft: StreamState) => void): Promise<void> {
-    const draft = structuredClone(stream);
-    change(draft);
-    await this.#meta.put(streamKeyPrefix + stream.name, draft);
-    change(stream);
-    this.#schedule(stream);
+    await this.#exclusive(stream.name, async () => {
+      const draft = structuredClone(stream);
+      change(draft);
+      await this.#meta.put(streamKeyPrefix + stream.name, draft);
+      change(stream);
+      this.#schedule(stream);
+    });
   }
 
   close(): void {
