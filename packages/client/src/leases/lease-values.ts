@@ -63,3 +63,32 @@ export function newLease(
 export function compareLeaseKeys(a: Lease, b: Lease): number {
   return a.leaseKey < b.leaseKey ? -1 : a.leaseKey > b.leaseKey ? 1 : 0;
 }
+
+/**
+ * The lease after each change of the LeaseStore contract (lease-store.ts), for the stores that
+ * compute it themselves (memory, native); the DynamoDB store says the same in update expressions.
+ */
+export const leaseTransitions = {
+  renewed: (stored: Lease): Lease => leaseWith(stored, { leaseCounter: stored.leaseCounter + 1 }),
+  taken: (stored: Lease, owner: string): Lease =>
+    leaseWith(stored, {
+      leaseOwner: owner,
+      leaseCounter: stored.leaseCounter + 1,
+      ownerSwitchesSinceCheckpoint: stored.ownerSwitchesSinceCheckpoint + (stored.leaseOwner === owner ? 0 : 1),
+    }),
+  evicted: (stored: Lease): Lease =>
+    leaseWith(stored, { leaseOwner: undefined, leaseCounter: stored.leaseCounter + 1 }),
+  checkpointed: (
+    stored: Lease,
+    checkpoint: string,
+    checkpointSubSequenceNumber: number,
+    childShardIds: readonly string[] | undefined,
+  ): Lease =>
+    leaseWith(stored, {
+      checkpoint,
+      checkpointSubSequenceNumber,
+      ownerSwitchesSinceCheckpoint: 0,
+      leaseCounter: stored.leaseCounter + 1,
+      ...(childShardIds === undefined ? {} : { childShardIds: [...childShardIds] }),
+    }),
+};

@@ -6,7 +6,7 @@
  */
 import { LeaseTableNotFoundError } from './lease-errors.js';
 import type { Lease, LeaseStore } from './lease-store.js';
-import { compareLeaseKeys, canonicalLease as copyLease, leaseWith } from './lease-values.js';
+import { compareLeaseKeys, canonicalLease as copyLease, leaseTransitions } from './lease-values.js';
 
 export class MemoryLeaseStore implements LeaseStore {
   readonly #leases = new Map<string, Lease>();
@@ -39,28 +39,21 @@ export class MemoryLeaseStore implements LeaseStore {
     const stored = this.#leases.get(lease.leaseKey);
     if (stored === undefined || stored.leaseCounter !== lease.leaseCounter) return undefined;
     if (stored.leaseOwner === undefined || stored.leaseOwner !== lease.leaseOwner) return undefined;
-    return this.#store(leaseWith(stored, { leaseCounter: stored.leaseCounter + 1 }));
+    return this.#store(leaseTransitions.renewed(stored));
   }
 
   async takeLease(lease: Lease, owner: string): Promise<Lease | undefined> {
     this.#assertTable();
     const stored = this.#leases.get(lease.leaseKey);
     if (stored === undefined || stored.leaseCounter !== lease.leaseCounter) return undefined;
-    const switches = stored.ownerSwitchesSinceCheckpoint + (stored.leaseOwner === owner ? 0 : 1);
-    return this.#store(
-      leaseWith(stored, {
-        leaseOwner: owner,
-        leaseCounter: stored.leaseCounter + 1,
-        ownerSwitchesSinceCheckpoint: switches,
-      }),
-    );
+    return this.#store(leaseTransitions.taken(stored, owner));
   }
 
   async evictLease(leaseKey: string, owner: string): Promise<boolean> {
     this.#assertTable();
     const stored = this.#leases.get(leaseKey);
     if (stored === undefined || stored.leaseOwner !== owner) return false;
-    this.#store(leaseWith(stored, { leaseOwner: undefined, leaseCounter: stored.leaseCounter + 1 }));
+    this.#store(leaseTransitions.evicted(stored));
     return true;
   }
 
@@ -74,15 +67,7 @@ export class MemoryLeaseStore implements LeaseStore {
     this.#assertTable();
     const stored = this.#leases.get(leaseKey);
     if (stored === undefined || stored.leaseOwner !== owner) return undefined;
-    return this.#store(
-      leaseWith(stored, {
-        checkpoint,
-        checkpointSubSequenceNumber,
-        ownerSwitchesSinceCheckpoint: 0,
-        leaseCounter: stored.leaseCounter + 1,
-        ...(childShardIds === undefined ? {} : { childShardIds: [...childShardIds] }),
-      }),
-    );
+    return this.#store(leaseTransitions.checkpointed(stored, checkpoint, checkpointSubSequenceNumber, childShardIds));
   }
 
   async deleteLease(leaseKey: string): Promise<boolean> {

@@ -11,7 +11,7 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LeaseStoreError } from './lease-errors.js';
 import type { Lease, LeaseStore } from './lease-store.js';
-import { leaseWith } from './lease-values.js';
+import { leaseTransitions, leaseWith } from './lease-values.js';
 import { type EndpointInput, type LeaseCredentialsInput, NativeTransport } from './native-transport.js';
 
 export interface NativeLeaseStoreOptions {
@@ -112,7 +112,7 @@ export class NativeLeaseStore implements LeaseStore {
     const stored = await this.getLease(lease.leaseKey);
     if (stored === undefined || stored.leaseCounter !== lease.leaseCounter) return undefined;
     if (stored.leaseOwner === undefined || stored.leaseOwner !== lease.leaseOwner) return undefined;
-    return this.#put(leaseWith(stored, { leaseCounter: stored.leaseCounter + 1 }), {
+    return this.#put(leaseTransitions.renewed(stored), {
       ExpectedLeaseCounter: stored.leaseCounter,
       ExpectedLeaseOwner: stored.leaseOwner,
     });
@@ -121,19 +121,12 @@ export class NativeLeaseStore implements LeaseStore {
   async takeLease(lease: Lease, owner: string): Promise<Lease | undefined> {
     const stored = await this.getLease(lease.leaseKey);
     if (stored === undefined || stored.leaseCounter !== lease.leaseCounter) return undefined;
-    const switches = stored.ownerSwitchesSinceCheckpoint + (stored.leaseOwner === owner ? 0 : 1);
-    const taken = leaseWith(stored, {
-      leaseOwner: owner,
-      leaseCounter: stored.leaseCounter + 1,
-      ownerSwitchesSinceCheckpoint: switches,
-    });
+    const taken = leaseTransitions.taken(stored, owner);
     return this.#put(taken, { ExpectedLeaseCounter: stored.leaseCounter });
   }
 
   async evictLease(leaseKey: string, owner: string): Promise<boolean> {
-    const evicted = await this.#changeAsOwner(leaseKey, owner, (stored) =>
-      leaseWith(stored, { leaseOwner: undefined, leaseCounter: stored.leaseCounter + 1 }),
-    );
+    const evicted = await this.#changeAsOwner(leaseKey, owner, (stored) => leaseTransitions.evicted(stored));
     return evicted !== undefined;
   }
 
@@ -145,13 +138,7 @@ export class NativeLeaseStore implements LeaseStore {
     childShardIds?: readonly string[],
   ): Promise<Lease | undefined> {
     return this.#changeAsOwner(leaseKey, owner, (stored) =>
-      leaseWith(stored, {
-        checkpoint,
-        checkpointSubSequenceNumber,
-        ownerSwitchesSinceCheckpoint: 0,
-        leaseCounter: stored.leaseCounter + 1,
-        ...(childShardIds === undefined ? {} : { childShardIds: [...childShardIds] }),
-      }),
+      leaseTransitions.checkpointed(stored, checkpoint, checkpointSubSequenceNumber, childShardIds),
     );
   }
 
