@@ -12,8 +12,8 @@ import { describe, test } from 'node:test';
 import { seededRandom } from '../../testing/random.js';
 import type { AppendResult } from '../ports.js';
 import { HandleLimitedFileSystem } from './file-handle-cache.js';
-import { type LogFile, type LogFileSystem, memoryFileSystem, nodeFileSystem } from './file-system.js';
-import { gate, makeRecords } from './log-test-support.js';
+import { memoryFileSystem, nodeFileSystem } from './file-system.js';
+import { gate, makeRecords, ProbeFileSystem } from './log-test-support.js';
 import { SegmentLogStore } from './segment-log-store.js';
 
 const address = { streamKey: 'stream-1', shardIndex: 0 };
@@ -30,55 +30,6 @@ async function descriptorFlags(filePath: string): Promise<number[]> {
     if (match?.[1] !== undefined) flags.push(Number.parseInt(match[1], 8));
   }
   return flags;
-}
-
-/** Counts every call a shard log makes, and can hold durable writes at a gate. */
-class CountingFileSystem implements LogFileSystem {
-  writes = 0;
-  syncs = 0;
-  durableWrites = 0;
-  beforeDurableWrite: (() => Promise<void>) | undefined;
-
-  constructor(private readonly inner: LogFileSystem) {}
-
-  mkdirp(directory: string): Promise<void> {
-    return this.inner.mkdirp(directory);
-  }
-  list(directory: string): Promise<string[]> {
-    return this.inner.list(directory);
-  }
-  remove(filePath: string): Promise<void> {
-    return this.inner.remove(filePath);
-  }
-  removeDir(directory: string): Promise<void> {
-    return this.inner.removeDir(directory);
-  }
-  syncDir(directory: string): Promise<void> {
-    return this.inner.syncDir(directory);
-  }
-  async open(filePath: string): Promise<LogFile> {
-    const file = await this.inner.open(filePath);
-    return {
-      size: () => file.size(),
-      write: async (buffers, position) => {
-        this.writes += 1;
-        await file.write(buffers, position);
-      },
-      writeDurably: async (buffers, position) => {
-        this.durableWrites += 1;
-        if (this.beforeDurableWrite !== undefined) await this.beforeDurableWrite();
-        await file.write(buffers, position);
-        await file.sync();
-      },
-      sync: async () => {
-        this.syncs += 1;
-        await file.sync();
-      },
-      read: (target, targetOffset, length, position) => file.read(target, targetOffset, length, position),
-      truncate: (sizeBytes) => file.truncate(sizeBytes),
-      close: () => file.close(),
-    };
-  }
 }
 
 describe('writeDurably on the node file system', { skip: process.platform !== 'linux' && 'needs /proc' }, () => {
@@ -138,13 +89,17 @@ describe('writeDurably on the node file system', { skip: process.platform !== 'l
 
 describe('a shard log under durability fsync, on a file system with writeDurably', () => {
   test('one durable write per round, no separate sync, and nothing acknowledged or visible before it returns', async (t) => {
-    const fileSystem = new CountingFileSystem(memoryFileSystem());
+    const fileSystem = new ProbeFileSystem(memoryFileSystem(), { durableWrites: true });
     const store = new SegmentLogStore({ fileSystem, directory: '/data/log', durability: 'fsync' });
     t.after(() => store.close());
     const shard = await store.openShard(address);
     const random = seededRandom(11);
     await shard.append(makeRecords(random, 2));
-    const before = { writes: fileSystem.writes, syncs: fileSystem.syncs, durable: fileSystem.durableWrites };
+    const before = {
+      writes: fileSystem.writeCount,
+      syncs: fileSystem.syncCount,
+      durable: fileSystem.durableWriteCount,
+    };
     assert.equal(before.durable, 1, 'the first round was one durable write');
 
     const held = gate();
@@ -173,18 +128,22 @@ describe('a shard log under durability fsync, on a file system with writeDurably
       [2, 5, 6, 7, 8],
     );
     assert.equal(shard.endOffset(), 9);
-    assert.equal(fileSystem.durableWrites - before.durable, 2, 'the held round, then one round for the four appends');
-    assert.equal(fileSystem.writes, before.writes, 'no plain writes under fsync');
-    assert.equal(fileSystem.syncs, before.syncs, 'no separate syncs: the durable write is the sync');
+    assert.equal(
+      fileSystem.durableWriteCount - before.durable,
+      2,
+      'the held round, then one round for the four appends',
+    );
+    assert.equal(fileSystem.writeCount, before.writes, 'no plain writes under fsync');
+    assert.equal(fileSystem.syncCount, before.syncs, 'no separate syncs: the durable write is the sync');
   });
 
   test('under durability os the round is a plain write, never a durable one', async (t) => {
-    const fileSystem = new CountingFileSystem(memoryFileSystem());
+    const fileSystem = new ProbeFileSystem(memoryFileSystem(), { durableWrites: true });
     const store = new SegmentLogStore({ fileSystem, directory: '/data/log', durability: 'os' });
     t.after(() => store.close());
     const shard = await store.openShard(address);
     await shard.append(makeRecords(seededRandom(12), 2));
-    assert.equal(fileSystem.durableWrites, 0);
-    assert.ok(fileSystem.writes >= 1);
+    assert.equal(fileSystem.durableWriteCount, 0);
+    assert.ok(fileSystem.writeCount >= 1);
   });
 });

@@ -37,14 +37,25 @@ export const memoryEnvironment: LogTestEnvironment = {
   },
 };
 
-/** Wraps a file system to count syncs and writes, and to hold or fail syncs on demand. */
+/**
+ * Wraps a file system to count writes, syncs, durable writes and reads, and to hold or fail syncs
+ * and durable writes on demand. With `durableWrites`, its files offer `writeDurably` (a write, then
+ * a sync of the inner file, counted once as a durable write), as the node file system's do.
+ */
 export class ProbeFileSystem implements LogFileSystem {
   syncCount = 0;
   writeCount = 0;
+  durableWriteCount = 0;
+  readCount = 0;
   /** When set, every file sync awaits it first; throwing from it fails the sync. */
   beforeSync: (() => Promise<void>) | undefined;
+  /** When set, every durable write awaits it first. */
+  beforeDurableWrite: (() => Promise<void>) | undefined;
 
-  constructor(private readonly inner: LogFileSystem) {}
+  constructor(
+    private readonly inner: LogFileSystem,
+    private readonly options: { durableWrites?: boolean } = {},
+  ) {}
 
   mkdirp(directory: string): Promise<void> {
     return this.inner.mkdirp(directory);
@@ -64,7 +75,7 @@ export class ProbeFileSystem implements LogFileSystem {
 
   async open(filePath: string): Promise<LogFile> {
     const file = await this.inner.open(filePath);
-    return {
+    const probed: LogFile = {
       size: () => file.size(),
       write: async (buffers, position) => {
         this.writeCount += 1;
@@ -75,10 +86,22 @@ export class ProbeFileSystem implements LogFileSystem {
         if (this.beforeSync !== undefined) await this.beforeSync();
         await file.sync();
       },
-      read: (target, targetOffset, length, position) => file.read(target, targetOffset, length, position),
+      read: (target, targetOffset, length, position) => {
+        this.readCount += 1;
+        return file.read(target, targetOffset, length, position);
+      },
       truncate: (sizeBytes) => file.truncate(sizeBytes),
       close: () => file.close(),
     };
+    if (this.options.durableWrites) {
+      probed.writeDurably = async (buffers, position) => {
+        this.durableWriteCount += 1;
+        if (this.beforeDurableWrite !== undefined) await this.beforeDurableWrite();
+        await file.write(buffers, position);
+        await file.sync();
+      };
+    }
+    return probed;
   }
 }
 

@@ -7,46 +7,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { seededRandom } from '../../testing/random.js';
 import type { DataKey, LogRecord, ReadResult } from '../ports.js';
-import { type LogFile, type LogFileSystem, memoryFileSystem } from './file-system.js';
-import { makeRecords } from './log-test-support.js';
+import { memoryFileSystem } from './file-system.js';
+import { makeRecords, ProbeFileSystem } from './log-test-support.js';
 import { SegmentLogStore } from './segment-log-store.js';
 
 const address = { streamKey: 'stream-1', shardIndex: 0 };
-
-/** Counts file reads. */
-class ReadCountingFileSystem implements LogFileSystem {
-  reads = 0;
-  constructor(private readonly inner: LogFileSystem) {}
-  mkdirp(directory: string): Promise<void> {
-    return this.inner.mkdirp(directory);
-  }
-  list(directory: string): Promise<string[]> {
-    return this.inner.list(directory);
-  }
-  remove(filePath: string): Promise<void> {
-    return this.inner.remove(filePath);
-  }
-  removeDir(directory: string): Promise<void> {
-    return this.inner.removeDir(directory);
-  }
-  syncDir(directory: string): Promise<void> {
-    return this.inner.syncDir(directory);
-  }
-  async open(filePath: string): Promise<LogFile> {
-    const file = await this.inner.open(filePath);
-    return {
-      size: () => file.size(),
-      write: (buffers, position) => file.write(buffers, position),
-      sync: () => file.sync(),
-      read: (target, targetOffset, length, position) => {
-        this.reads += 1;
-        return file.read(target, targetOffset, length, position);
-      },
-      truncate: (sizeBytes) => file.truncate(sizeBytes),
-      close: () => file.close(),
-    };
-  }
-}
 
 function plainRecords(result: ReadResult): object[] {
   return result.records.map((record: LogRecord) => ({ ...record, data: Buffer.from(record.data) }));
@@ -54,7 +19,7 @@ function plainRecords(result: ReadResult): object[] {
 
 describe('shard log reads at the tail', () => {
   test('a read inside the latest round is served without a file read, and equals the file read', async (t) => {
-    const fileSystem = new ReadCountingFileSystem(memoryFileSystem());
+    const fileSystem = new ProbeFileSystem(memoryFileSystem());
     const store = new SegmentLogStore({ fileSystem, directory: '/data/log', durability: 'fsync' });
     t.after(() => store.close());
     const shard = await store.openShard(address);
@@ -71,9 +36,9 @@ describe('shard log reads at the tail', () => {
       { from: 14, limits: { recordCountMax: 100, bytesMax: 1_000_000 } },
     ];
     const fromTail: ReadResult[] = [];
-    const readsBefore = fileSystem.reads;
+    const readsBefore = fileSystem.readCount;
     for (const { from, limits } of cases) fromTail.push(await shard.read(from, limits));
-    assert.equal(fileSystem.reads, readsBefore, 'reads inside the latest round touch no file');
+    assert.equal(fileSystem.readCount, readsBefore, 'reads inside the latest round touch no file');
 
     // The same reads from a fresh store (no tail in memory) go to the file.
     await store.close();
@@ -86,7 +51,7 @@ describe('shard log reads at the tail', () => {
       assert.equal(actual.nextOffset, expected.nextOffset, `nextOffset of case ${index}`);
       assert.deepEqual(plainRecords(actual), plainRecords(expected), `records of case ${index}`);
     }
-    assert.ok(fileSystem.reads > readsBefore, 'the fresh store read the file');
+    assert.ok(fileSystem.readCount > readsBefore, 'the fresh store read the file');
     assert.deepEqual(
       fromTail.map((result) => result.records.map((record) => record.offset)),
       [[5, 6, 7, 8, 9, 10, 11, 12, 13, 14], [7, 8, 9, 10], [9], [14]],
@@ -94,27 +59,27 @@ describe('shard log reads at the tail', () => {
   });
 
   test('reads before the latest round, at the end, and of sealed rounds go to the file as before', async (t) => {
-    const fileSystem = new ReadCountingFileSystem(memoryFileSystem());
+    const fileSystem = new ProbeFileSystem(memoryFileSystem());
     const store = new SegmentLogStore({ fileSystem, directory: '/data/log', durability: 'fsync' });
     t.after(() => store.close());
     const shard = await store.openShard(address);
     const random = seededRandom(22);
     await shard.append(makeRecords(random, 3));
     await shard.append(makeRecords(random, 2));
-    let reads = fileSystem.reads;
+    let reads = fileSystem.readCount;
     const spanning = await shard.read(1, { recordCountMax: 100, bytesMax: 1_000_000 });
     assert.deepEqual(
       spanning.records.map((record) => record.offset),
       [1, 2, 3, 4],
     );
-    assert.ok(fileSystem.reads > reads, 'a read starting before the latest round reads the file');
+    assert.ok(fileSystem.readCount > reads, 'a read starting before the latest round reads the file');
     const atEnd = await shard.read(5, { recordCountMax: 100, bytesMax: 1_000_000 });
     assert.deepEqual(atEnd.records, []);
     assert.equal(atEnd.nextOffset, 5);
 
     const key: DataKey = { id: 7, key: Buffer.alloc(32, 3) };
     await shard.append(makeRecords(random, 2), { encryption: key });
-    reads = fileSystem.reads;
+    reads = fileSystem.readCount;
     const sealed = await shard.read(5, { recordCountMax: 100, bytesMax: 1_000_000 }, { dataKey: () => key.key });
     assert.deepEqual(
       sealed.records.map((record) => [record.offset, record.encrypted]),
@@ -123,6 +88,6 @@ describe('shard log reads at the tail', () => {
         [6, true],
       ],
     );
-    assert.ok(fileSystem.reads > reads, 'sealed rounds are read (and opened) from the file');
+    assert.ok(fileSystem.readCount > reads, 'sealed rounds are read (and opened) from the file');
   });
 });
