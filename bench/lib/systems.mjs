@@ -48,10 +48,16 @@ function withDataDirectory(handle, dataDirectory) {
  * Starts `tributary serve` on a fresh data directory (or the given one, for restarts).
  * nodeOptions are node flags such as --cpu-prof.
  */
+/** Node flags and environment of the server as users start it: package.json `start`, cli/main.ts's shebang. */
+export const tributaryNodeFlags = ['--max-semi-space-size=4'];
+export const tributaryEnvironment = { MALLOC_MMAP_THRESHOLD_: '131072' };
+
 export async function startTributary(options) {
   const dataDirectory =
     options.dataDirectory ?? trackDirectory(mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-')));
   const args = [
+    // The flags `npm start` and the `tributary` command run the server with (decision 0004).
+    ...tributaryNodeFlags,
     ...(options.nodeOptions ?? []),
     tributaryCli,
     'serve',
@@ -70,6 +76,7 @@ export async function startTributary(options) {
     name: `tributary (${options.durability})`,
     command: process.execPath,
     args,
+    env: { ...process.env, ...tributaryEnvironment },
     cwd: options.cwd ?? repositoryDirectory,
     startMsMax,
     ready: listeningUrl,
