@@ -8,6 +8,7 @@
 import { randomFillSync, randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import http2 from 'node:http2';
+import type net from 'node:net';
 import { createRequestGuard, type RequestGuard } from '../auth/guard.js';
 import {
   cborContentType,
@@ -202,7 +203,10 @@ function readBody(
     refused = true;
     request.removeAllListeners('data');
     // HTTP/1.1 connections close after a refused body; HTTP/2 forbids the header (its stream resets).
-    if (!('stream' in request)) response.setHeader('Connection', 'close');
+    if (!('stream' in request)) {
+      response.setHeader('Connection', 'close');
+      lingerOnClose(request.socket);
+    }
     send(response, 413, '');
     request.resume();
   };
@@ -224,6 +228,28 @@ function readBody(
     if (!refused) done(Buffer.concat(chunks, receivedBytes));
   });
   request.on('error', () => response.destroy());
+}
+
+/** How long a refused HTTP/1.1 upload is still read (and thrown away) after its answer. */
+const lingerMsMax = 5_000;
+
+/**
+ * Closes an HTTP/1.1 connection the way nginx and Apache do after refusing a body ("lingering
+ * close"): send FIN after the answer, then keep reading and discarding what the client is still
+ * sending until it closes its side, for at most lingerMsMax. node:http destroys the socket right
+ * after the answer instead; bytes still arriving then make the kernel send RST, and a client that
+ * has not yet read the 413 loses it to "connection reset" (seen about one run in fifteen).
+ */
+function lingerOnClose(socket: net.Socket): void {
+  socket.destroySoon = () => {
+    if (socket.destroyed) return;
+    const timer = setTimeout(() => socket.destroy(), lingerMsMax);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+    // The HTTP parser keeps consuming (the refused request is resumed, its data dropped); with
+    // allowHalfOpen off the socket is destroyed when the client's FIN arrives.
+    socket.end();
+  };
 }
 
 /** The body did not arrive in time (see requestBodyReceiveMsMax). */

@@ -12,6 +12,8 @@ export interface SocketExchange {
   received(): string;
   /** Resolves with everything received once the server closes the connection. */
   closed(): Promise<string>;
+  /** The code of the socket error seen, if any (ECONNRESET: the server reset the connection). */
+  errorCode(): string | undefined;
 }
 
 /** Opens a TCP connection to the server; the caller writes raw HTTP/1.1 bytes itself. */
@@ -23,7 +25,10 @@ export function openSocket(url: string, waitMsMax: number): SocketExchange {
     received += chunk.toString('latin1');
   });
   // The server may close while we still write (after a 413): that is an answer, not a failure.
-  socket.on('error', () => {});
+  let errorCode: string | undefined;
+  socket.on('error', (error: NodeJS.ErrnoException) => {
+    errorCode ??= error.code ?? error.message;
+  });
   const closed = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.destroy();
@@ -34,7 +39,7 @@ export function openSocket(url: string, waitMsMax: number): SocketExchange {
       resolve(received);
     });
   });
-  return { socket, received: () => received, closed: () => closed };
+  return { socket, received: () => received, closed: () => closed, errorCode: () => errorCode };
 }
 
 /** An HTTP/1.1 request head; header names as given. */

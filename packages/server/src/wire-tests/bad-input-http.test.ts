@@ -69,6 +69,33 @@ describe('oversized and stalled bodies', () => {
     assert.match(await exchange.closed(), /^HTTP\/1\.1 413 /);
   });
 
+  test('HTTP/1.1: after a 413 the server still reads what the client sends, then closes without a reset', async () => {
+    // A client that has not yet read the answer when a reset arrives loses it; nginx's "lingering
+    // close". Without it the writes below meet a closed socket and the client sees ECONNRESET.
+    const exchange = openSocket(server.url, waitMsMax);
+    const head = { ...kinesisHeaders('PutRecords', jsonType), 'Transfer-Encoding': 'chunked' };
+    exchange.socket.write(requestHead('POST', head));
+    const chunk = Buffer.alloc(1024 * 1024, 0x61);
+    const writeChunk = (): Promise<void> =>
+      new Promise((resolve) => {
+        const framed = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+        exchange.socket.write(framed, () => resolve());
+      });
+    for (let sent = 0; sent < 17; sent++) await writeChunk();
+    if (exchange.received() === '' && !exchange.socket.destroyed) {
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, waitMsMax);
+        for (const event of ['data', 'close']) exchange.socket.once(event, () => resolve(clearTimeout(timer)));
+      });
+    }
+    // The answer is in; the client goes on sending the rest of its upload.
+    for (let sent = 0; sent < 4 && !exchange.socket.destroyed; sent++) await writeChunk();
+    const answer = await exchange.closed();
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.match(answer, /\r\nConnection: close\r\n/i);
+    assert.equal(exchange.errorCode(), undefined);
+  });
+
   test('HTTP/2: a 17 MiB body is answered 413 and the session serves the next request', async () => {
     // The client's own session memory limit (10 MB by default) would refuse the write.
     const session = http2.connect(server.url, { maxSessionMemory: 64 });
