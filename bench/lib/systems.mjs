@@ -96,6 +96,19 @@ export async function startNullServer() {
   return { ...handle, url: handle.readyValue };
 }
 
+/** bench/push-floor-server.mjs (the fan-out scenario's floor): Node's own put → fsync → push. */
+export async function startPushFloorServer() {
+  const dataDirectory = trackDirectory(mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-floor-')));
+  const handle = await startChild({
+    name: 'push floor',
+    command: process.execPath,
+    args: [path.join(benchDirectory, 'push-floor-server.mjs'), '--port', '0', '--data-dir', dataDirectory],
+    startMsMax,
+    ready: listeningUrl,
+  });
+  return withDataDirectory({ ...handle, url: handle.readyValue }, dataDirectory);
+}
+
 export async function startKinesalite() {
   // kinesalite's own CLI (in-memory store by default), preloaded to bind 127.0.0.1 only. It cannot
   // be given port 0 (its CLI reads 0 as "unset" and takes 4567), hence a port picked here.

@@ -15,6 +15,7 @@
  * Run alone: `node bench/scenarios/fanout-latency.mjs` (after `npm run build`), or as part of
  * `npm run bench` (BENCH_SCENARIOS=fanout for only this one).
  */
+import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { openConsumer, registerConsumer } from '../lib/efo-subscriber.mjs';
@@ -23,7 +24,7 @@ import { createActiveStream, KinesisClient } from '../lib/kinesis-client.mjs';
 import { pollConsumers } from '../lib/polling-consumer.mjs';
 import { randomBytes, seededRandom } from '../lib/records.mjs';
 import { ensureRedisServer, RespClient, redisVersion, startRedis } from '../lib/redis.mjs';
-import { startKinesalite, startTributary } from '../lib/systems.mjs';
+import { startKinesalite, startPushFloorServer, startTributary } from '../lib/systems.mjs';
 
 const latencyRecordBytes = 100;
 const throughputRecordBytes = 1024;
@@ -147,6 +148,74 @@ async function kinesisThroughput(server, push, { consumers, count, run, format }
   }
 }
 
+// ----- the push floor: Node itself, with none of Tributary's work -----
+
+/** One subscriber of bench/push-floor-server.mjs: a chunked answer of JSON lines. */
+function floorSubscriber(url, onRecords) {
+  return new Promise((resolve, reject) => {
+    const request = http.get(`${url}/subscribe`, { agent: false }, (response) => {
+      if (response.statusCode !== 200) return reject(new Error(`subscribe answered ${response.statusCode}`));
+      let pending = '';
+      response.setEncoding('latin1');
+      response.on('data', (text) => {
+        const arrivedAt = performance.now();
+        pending += text;
+        const end = pending.lastIndexOf('\n');
+        if (end < 0) return;
+        const lines = pending.slice(0, end).split('\n');
+        pending = pending.slice(end + 1);
+        onRecords(
+          lines.map((line) => JSON.parse(line)),
+          arrivedAt,
+        );
+      });
+      response.on('error', () => {});
+      resolve({ close: () => request.destroy() });
+    });
+    request.on('error', reject);
+  });
+}
+
+async function floorLatency(server, { consumers, count, ratePerSecond, run }) {
+  const producer = new KinesisClient(server.url, { connections: 4 });
+  const tracker = latencyTracker(count, consumers);
+  const readers = [];
+  try {
+    for (let consumer = 0; consumer < consumers; consumer++) {
+      readers.push(
+        await floorSubscriber(server.url, (records, arrivedAt) => {
+          for (const record of records) tracker.saw(consumer, indexOfKey(record.PartitionKey), arrivedAt);
+        }),
+      );
+    }
+    const random = seededRandom(run.length);
+    const bodies = Array.from({ length: count }, (_, index) =>
+      Buffer.from(
+        JSON.stringify({
+          StreamName: 'floor',
+          PartitionKey: `${randomBytes(random, 4).toString('hex')}-${index}`,
+          Data: randomBytes(random, latencyRecordBytes).toString('base64'),
+        }),
+      ),
+    );
+    await produceSteadily(
+      count,
+      ratePerSecond,
+      tracker.sentAt,
+      async (index) => {
+        const { statusCode } = await producer.send('PutRecord', bodies[index]);
+        if (statusCode !== 200) throw new Error(`PutRecord answered ${statusCode}`);
+      },
+      tracker.acknowledgements,
+    );
+    await settle(tracker.complete);
+    return tracker.result();
+  } finally {
+    for (const reader of readers) reader.close();
+    await producer.close();
+  }
+}
+
 // ----- Redis Streams -----
 
 async function redisReaders(port, key, consumers, onEntries) {
@@ -238,8 +307,9 @@ export async function fanOutScenario(options) {
   ];
   const result = { settings: { ...latency, throughputRecords: options.throughputRecords }, systems: {} };
 
-  const wanted = (key) => (options.systems ?? ['tributary', 'redis', 'kinesalite']).includes(key);
+  const wanted = (key) => (options.systems ?? ['tributary', 'floor', 'redis', 'kinesalite']).includes(key);
   if (wanted('tributary')) await measureTributary(options, cases, latency, result);
+  if (wanted('floor')) await measureFloor(cases, latency, result);
   if (wanted('redis')) await measureRedis(options, cases, latency, result);
   if (wanted('kinesalite')) await measureKinesalite(options, cases, latency, result);
   return result;
@@ -265,6 +335,19 @@ async function measureTributary(options, cases, latency, result) {
     result.systems.tributary = measured;
   } finally {
     await tributary.stop();
+  }
+}
+
+async function measureFloor(cases, latency, result) {
+  log('push floor: Node HTTP/1.1, O_DSYNC write, chunked push');
+  const floor = await startPushFloorServer();
+  try {
+    const measured = { label: 'Node floor (bench/push-floor-server.mjs: HTTP/1.1, O_DSYNC write, chunked push)' };
+    for (const one of cases)
+      measured[one.name] = await floorLatency(floor, { ...one, ...latency, run: `f-${one.name}` });
+    result.systems.floor = measured;
+  } finally {
+    await floor.stop();
   }
 }
 
@@ -337,7 +420,47 @@ export function fanOutMarkdown(result) {
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((row) => `| ${row} |`),
     '',
+    ...fanOutTargets(systems),
   ].join('\n');
+}
+
+/** Issue 5's targets, judged on this run; the Node floor says what Node itself reaches here. */
+function fanOutTargets({ tributary, redis, floor }) {
+  if (!tributary) return [];
+  const one = tributary.oneConsumer;
+  const verdict = (measured, limit, met) =>
+    typeof measured !== 'number' || typeof limit !== 'number'
+      ? 'not measured'
+      : met
+        ? 'met'
+        : `missed by ×${(measured / limit).toFixed(2)}`;
+  const rows = [
+    ['1 consumer p50', '< 1 ms', one?.p50Ms, 1, one?.p50Ms < 1],
+    [
+      '1 consumer p99',
+      '≤ 2 × Redis p99',
+      one?.p99Ms,
+      redis && 2 * redis.oneConsumer?.p99Ms,
+      one?.p99Ms <= 2 * redis?.oneConsumer?.p99Ms,
+    ],
+    [
+      '10 consumers p99',
+      '≤ 5 × 1-consumer p99',
+      tributary.tenConsumers?.p99Ms,
+      5 * one?.p99Ms,
+      tributary.tenConsumers?.p99Ms <= 5 * one?.p99Ms,
+    ],
+  ];
+  const floorOf = (key) => (floor ? `${milliseconds(floor[key]?.p50Ms)} / ${milliseconds(floor[key]?.p99Ms)}` : '—');
+  return [
+    '| target (issue 5) | required | measured ms | limit ms | result | Node floor p50 / p99 ms |',
+    '|---|---|--:|--:|---|---|',
+    ...rows.map(
+      ([name, required, measured, limit, met], index) =>
+        `| ${name} | ${required} | ${milliseconds(measured)} | ${milliseconds(limit)} | ${verdict(measured, limit, met)} | ${floorOf(index === 2 ? 'tenConsumers' : 'oneConsumer')} |`,
+    ),
+    '',
+  ];
 }
 
 async function main() {
@@ -350,7 +473,7 @@ async function main() {
       ratePerSecond: Number(process.env.BENCH_LATENCY_RATE ?? 100),
       throughputRecords: quick ? 2_000 : 50_000,
       kinesaliteThroughputRecords: quick ? 1_000 : 10_000,
-      // BENCH_FANOUT_SYSTEMS=tributary,redis,kinesalite (default: all); BENCH_FANOUT_DURABILITY=os|fsync.
+      // BENCH_FANOUT_SYSTEMS=tributary,floor,redis,kinesalite (default: all); BENCH_FANOUT_DURABILITY=os|fsync.
       systems: process.env.BENCH_FANOUT_SYSTEMS?.split(',').map((key) => key.trim()),
       durability: process.env.BENCH_FANOUT_DURABILITY ?? 'fsync',
       format: process.env.BENCH_FANOUT_FORMAT ?? 'cbor',
