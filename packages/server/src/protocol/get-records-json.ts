@@ -226,6 +226,11 @@ export class GetRecordsJsonWriter {
     return this.#next > this.#source.count;
   }
 
+  /** Records copied out so far: the source may forget records before this index. */
+  get recordsWritten(): number {
+    return Math.min(Math.max(this.#next, 0), this.#source.count);
+  }
+
   /** Fills `out` from its start with whole parts; returns the bytes written (0 once done). */
   writeInto(out: Buffer): number {
     const count = this.#source.count;
@@ -355,6 +360,7 @@ export function sourceJsonBody(
   source: GetRecordsRecordSource,
   members: TailMembers,
   onWritten: () => void,
+  onProgress?: (recordsWritten: number) => void,
 ): Buffer | PiecewiseBody {
   const writer = new GetRecordsJsonWriter(source, members);
   if (writer.byteLength <= answerPieceBytes) {
@@ -369,6 +375,7 @@ export function sourceJsonBody(
     (piece) => {
       const bytes = writer.writeInto(piece);
       if (writer.done) onWritten();
+      else onProgress?.(writer.recordsWritten);
       return bytes;
     },
     pieceBytes,

@@ -46,6 +46,12 @@ export interface ReadResult {
    * may still hold a record; not calling it is always safe.
    */
   readonly release?: () => void;
+  /**
+   * Optional: `release` for the first `count` records only — the caller is done with them (a
+   * GetRecords answer copies records into its pieces as the socket takes them), so the memory
+   * under them may be reused while the rest is still being written. Same promise as `release`.
+   */
+  readonly releaseBefore?: (count: number) => void;
 }
 
 /**

@@ -129,8 +129,11 @@ export class ChunkPool {
   readonly counts = { made: 0, reused: 0 };
 }
 
-/** The pool every cursor fills from; sized for a few concurrent 10 MiB reads. */
-export const readChunks = new ChunkPool(48 * mebibyte);
+/**
+ * The pool every cursor fills from. Record reads use chunks of at most 2 MiB that GetRecords hands
+ * back as its answer goes out, so a few of them serve several concurrent 10 MiB reads.
+ */
+export const readChunks = new ChunkPool(16 * mebibyte);
 
 export class BatchCursor {
   private chunk: Buffer = Buffer.alloc(0);

@@ -47,6 +47,14 @@ export const readChunkBytesMin = 64 * kibibyte;
 export const readChunkBytesMax = 16 * mebibyte;
 
 /**
+ * Reads of records (GetRecords, subscriptions) fetch at most this per chunk (a larger batch is
+ * read whole): a 10 MiB GetRecords answer then sits on several chunks, and each goes back to the
+ * pool as soon as the answer's pieces have copied its records, instead of all of them once the
+ * last piece is out (docs/decisions/0005).
+ */
+export const recordReadChunkBytesMax = 2 * mebibyte;
+
+/**
  * Real file handles one store keeps open for its segment and index files; the least recently
  * used are closed beyond it and reopened on demand (file-handle-cache.ts). Every segment keeps a
  * LogFile, and retention-era shards hold thousands of segments, so without a cap the segment

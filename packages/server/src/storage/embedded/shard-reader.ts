@@ -17,7 +17,7 @@ import {
 import { openBatch } from './batch-crypto.js';
 import { BatchCursor, type BatchView, type CursorOptions, isDefect, readChunks } from './batch-cursor.js';
 import { DataKeyUnavailableError } from './log-errors.js';
-import { readChunkBytesMax, readChunkBytesMin } from './log-limits.js';
+import { readChunkBytesMin, recordReadChunkBytesMax } from './log-limits.js';
 import type { Segment } from './segment.js';
 import { corruptLogError, type ShardContext } from './shard-context.js';
 import { rebuildSealedIndex } from './shard-recovery.js';
@@ -70,20 +70,35 @@ export async function readRecords(
     segmentIndex += 1;
   }
   const last = records.at(-1);
-  let released = false;
   const result: ReadResult = { records, nextOffset: last === undefined ? window.fromOffset : last.offset + 1 };
-  // The chunks under the records go back to the pool (at most once); sealed batches were opened
-  // into buffers of their own, which the pool ignores. Not enumerable: a result still compares
-  // (deepEqual) and spreads as the plain { records, nextOffset } it always was.
-  Object.defineProperty(result, 'release', {
-    enumerable: false,
-    value: () => {
-      if (released) return;
-      released = true;
-      readChunks.give(records.map((record) => record.data));
-    },
-  });
+  // The chunks under the records go back to the pool (each at most once); sealed batches were
+  // opened into buffers of their own, which the pool ignores. Not enumerable: a result still
+  // compares (deepEqual) and spreads as the plain { records, nextOffset } it always was.
+  const releaseBefore = chunkReleaser(records);
+  Object.defineProperty(result, 'release', { enumerable: false, value: () => releaseBefore(records.length) });
+  Object.defineProperty(result, 'releaseBefore', { enumerable: false, value: releaseBefore });
   return result;
+}
+
+/**
+ * ReadResult.releaseBefore: hands back the chunks that hold only records before `count`. A
+ * chunk's records are consecutive (chunks are read in file order and never shared between
+ * reads), so every chunk below `count` is done except the one the record at `count` is in.
+ */
+function chunkReleaser(records: readonly LogRecord[]): (count: number) => void {
+  let releasedBefore = 0;
+  return (count) => {
+    const end = Math.min(count, records.length);
+    const inUse = records[end]?.data.buffer;
+    const done: Buffer[] = [];
+    while (releasedBefore < end) {
+      const data = (records[releasedBefore] as LogRecord).data;
+      if (data.buffer === inUse) break;
+      done.push(data);
+      releasedBefore += 1;
+    }
+    readChunks.give(done);
+  };
 }
 
 interface ReadWindow {
@@ -126,7 +141,7 @@ function firstChunkBytes(
   const budgetBytes = budget.bytesLeft + budget.recordsLeft * (recordEntryBytes + batchHeaderBytes);
   const wantedBytes =
     Math.min(budget.recordsLeft * averageRecordBytes, budgetBytes) + indexIntervalBytes + batchHeaderBytes;
-  return Math.min(Math.max(Math.ceil(wantedBytes), readChunkBytesMin), readChunkBytesMax);
+  return Math.min(Math.max(Math.ceil(wantedBytes), readChunkBytesMin), recordReadChunkBytesMax);
 }
 
 interface SegmentRead {

@@ -47,7 +47,7 @@ export const getRecords: Operation = async (context, input) => {
   const recreated = stream.createdMs !== position.streamCreatedMs;
   const fromOffset = recreated ? log.startOffset() : position.offset;
   // Sealed batches open with the stream's data keys; plain ones (from before encryption) need none.
-  const { records, nextOffset, release } = await log
+  const { records, nextOffset, release, releaseBefore } = await log
     .read(
       fromOffset,
       { recordCountMax: (input.Limit as number | undefined) ?? getRecordsCountDefault, bytesMax: getRecordsBytesMax },
@@ -119,12 +119,18 @@ export const getRecords: Operation = async (context, input) => {
     partitionKey: (index) => recordAt(index).partitionKey,
     encryptionType: (index) => encryptionTypeOf(recordAt(index)),
   };
-  // JSON answers are written by protocol/get-records-json.ts, in pieces when large; once every
-  // record is copied into the answer, the engine may reuse their read chunks.
+  // JSON answers are written by protocol/get-records-json.ts, in pieces when large (as the socket
+  // takes them); the engine may reuse the read chunks of the records copied into the answer so
+  // far, and all of them once every record is.
   return withJsonWriter(output, () => {
     if (answered) throw new Error('a GetRecords answer is written once: its records are released after it');
     answered = true;
-    return sourceJsonBody(source, members, () => release?.());
+    return sourceJsonBody(
+      source,
+      members,
+      () => release?.(),
+      (written) => releaseBefore?.(written),
+    );
   });
 };
 
