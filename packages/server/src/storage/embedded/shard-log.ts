@@ -266,8 +266,12 @@ export class SegmentShardLog implements ShardLog, ReadableShard {
   }
 
   private async flushLoop(): Promise<void> {
-    // Start after the current tick, so appends made together join the first round.
-    await Promise.resolve();
+    // Start in the event loop's check phase (setImmediate), after every socket that was readable
+    // in this turn has been read: appends of requests that arrived together join the first round.
+    // A microtask would start the round after the first request's callback, before the others are
+    // parsed (PutRecord ×32: 2.9–3.2 records per round then, 3.8–4.2 now; a round is a trip
+    // through the thread pool and a disk write, so fewer rounds leave more CPU for requests).
+    await new Promise((resolve) => setImmediate(resolve));
     try {
       while (this.rolling !== undefined) await this.rolling;
       while (this.queued.length > 0 && this.failure === undefined) await this.flushRound();
