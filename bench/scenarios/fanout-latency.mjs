@@ -38,6 +38,35 @@ const indexOfKey = (key) => Number(/-(\d+)$/.exec(key)?.[1] ?? -1);
 
 // ----- Kinesis systems (Tributary pushes, kinesalite is polled) -----
 
+/**
+ * The latency runs' producer: `count` PutRecord calls of latencyRecordBytes at `ratePerSecond`,
+ * each partition key ending in the record's index; resolves once every consumer saw every record
+ * (or the settle time passed).
+ */
+async function putRecordsSteadily(producer, streamName, { count, ratePerSecond, run }, tracker) {
+  const random = seededRandom(run.length);
+  const bodies = Array.from({ length: count }, (_, index) =>
+    Buffer.from(
+      JSON.stringify({
+        StreamName: streamName,
+        PartitionKey: `${randomBytes(random, 4).toString('hex')}-${index}`,
+        Data: randomBytes(random, latencyRecordBytes).toString('base64'),
+      }),
+    ),
+  );
+  await produceSteadily(
+    count,
+    ratePerSecond,
+    tracker.sentAt,
+    async (index) => {
+      const { statusCode } = await producer.send('PutRecord', bodies[index]);
+      if (statusCode !== 200) throw new Error(`PutRecord answered ${statusCode}`);
+    },
+    tracker.acknowledgements,
+  );
+  await settle(tracker.complete);
+}
+
 async function kinesisLatency(server, push, { consumers, shards, count, ratePerSecond, run, format }) {
   const admin = new KinesisClient(server.url);
   const producer = new KinesisClient(server.url, { connections: 4 });
@@ -63,27 +92,7 @@ async function kinesisLatency(server, push, { consumers, shards, count, ratePerS
           : await pollConsumers(server.url, streamName, shardIds, onRecords),
       );
     }
-    const random = seededRandom(run.length);
-    const bodies = Array.from({ length: count }, (_, index) =>
-      Buffer.from(
-        JSON.stringify({
-          StreamName: streamName,
-          PartitionKey: `${randomBytes(random, 4).toString('hex')}-${index}`,
-          Data: randomBytes(random, latencyRecordBytes).toString('base64'),
-        }),
-      ),
-    );
-    await produceSteadily(
-      count,
-      ratePerSecond,
-      tracker.sentAt,
-      async (index) => {
-        const { statusCode } = await producer.send('PutRecord', bodies[index]);
-        if (statusCode !== 200) throw new Error(`PutRecord answered ${statusCode}`);
-      },
-      tracker.acknowledgements,
-    );
-    await settle(tracker.complete);
+    await putRecordsSteadily(producer, streamName, { count, ratePerSecond, run }, tracker);
     return tracker.result();
   } finally {
     for (const reader of readers) reader.close();
@@ -188,27 +197,7 @@ async function floorLatency(server, { consumers, count, ratePerSecond, run }) {
         }),
       );
     }
-    const random = seededRandom(run.length);
-    const bodies = Array.from({ length: count }, (_, index) =>
-      Buffer.from(
-        JSON.stringify({
-          StreamName: 'floor',
-          PartitionKey: `${randomBytes(random, 4).toString('hex')}-${index}`,
-          Data: randomBytes(random, latencyRecordBytes).toString('base64'),
-        }),
-      ),
-    );
-    await produceSteadily(
-      count,
-      ratePerSecond,
-      tracker.sentAt,
-      async (index) => {
-        const { statusCode } = await producer.send('PutRecord', bodies[index]);
-        if (statusCode !== 200) throw new Error(`PutRecord answered ${statusCode}`);
-      },
-      tracker.acknowledgements,
-    );
-    await settle(tracker.complete);
+    await putRecordsSteadily(producer, 'floor', { count, ratePerSecond, run }, tracker);
     return tracker.result();
   } finally {
     for (const reader of readers) reader.close();
