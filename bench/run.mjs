@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: starts every system in turn on 127.0.0.1, runs the same scenarios against each,
+ * `npm run bench`: starts every system on 127.0.0.1, runs the same scenarios against each (one
+ * repetition at a time, the systems taking turns),
  * and writes bench/results/latest.md and latest.json (also printed). See docs/performance.md.
  * Settings come from the environment: see lib/config.mjs (BENCH_SECONDS, BENCH_REPETITIONS,
  * BENCH_QUICK=1, BENCH_SYSTEMS, BENCH_VOLUME_GB, …).
@@ -71,24 +72,34 @@ function timing(config) {
   };
 }
 
+/** Adds one repetition's result to a scenario's result so far: runs appended, peaks the larger. */
+function mergeRepetition(sofar, one) {
+  if (sofar === undefined) return one;
+  const merged = { ...sofar, runs: [...sofar.runs, ...one.runs] };
+  if (typeof one.peakRssMB === 'number') merged.peakRssMB = Math.max(sofar.peakRssMB ?? 0, one.peakRssMB);
+  return merged;
+}
+
 /**
  * The per-system scenarios in the order they run: scenario 1 first, on a fresh server, so its peak
- * RSS is not inflated by the others; the drain last, since it leaves the most data behind.
+ * RSS is not inflated by the others; the drain last, since it leaves the most data behind. Each
+ * `run` measures one repetition (`repetition` counts from 0) and adds it to the system's result.
  */
 function scenarioSteps(config, bodies) {
-  const common = { timing: timing(config), repetitions: config.repetitions };
+  const common = { timing: timing(config), repetitions: 1 };
   return [
     {
       scenario: 'put-records',
       label: `PutRecords, ${config.putRecordsCallers} callers`,
       run: async (server, _definition, result) => {
-        result.putRecords = await putRecordsScenario(server, {
+        const one = await putRecordsScenario(server, {
           ...common,
           callers: config.putRecordsCallers,
           bodies: bodies.putRecords,
           recordsPerCall: config.recordsPerCall,
           recordBytes: config.putRecordsRecordBytes,
         });
+        result.putRecords = mergeRepetition(result.putRecords, one);
       },
     },
     {
@@ -96,13 +107,14 @@ function scenarioSteps(config, bodies) {
       label: 'PutRecords through the AWS SDK',
       applies: (definition) => definition.key === 'tributary-fsync',
       run: async (server, _definition, result) => {
-        result.sdkPutRecords = await sdkPutRecordsScenario(server, {
+        const one = await sdkPutRecordsScenario(server, {
           ...common,
           callers: config.putRecordsCallers,
           batches: bodies.sdk,
           streamName: streams.put,
           recordBytes: config.putRecordsRecordBytes,
         });
+        result.sdkPutRecords = mergeRepetition(result.sdkPutRecords, one);
       },
     },
     ...config.putRecordCallers.map((callers) => ({
@@ -110,16 +122,18 @@ function scenarioSteps(config, bodies) {
       label: `PutRecord, ${callers} caller${callers === 1 ? '' : 's'}`,
       run: async (server, _definition, result) => {
         result.putRecord ??= {};
-        result.putRecord[callers] = await putRecordScenario(server, { ...common, callers, bodies: bodies.putRecord });
+        const one = await putRecordScenario(server, { ...common, callers, bodies: bodies.putRecord });
+        result.putRecord[callers] = mergeRepetition(result.putRecord[callers], one);
       },
     })),
     {
       scenario: 'latency',
       label: 'put → read latency',
       applies: (definition) => definition.stores,
-      run: async (server, _definition, result, shardIds) => {
-        result.latency = await putReadLatencyScenario(server, {
-          repetitions: config.repetitions,
+      run: async (server, _definition, result, shardIds, repetition) => {
+        const one = await putReadLatencyScenario(server, {
+          repetitions: 1,
+          firstRepetition: repetition,
           durationMs: config.durationMs,
           ratePerSecond: config.latencyRatePerSecond,
           pollIntervalMs: config.latencyPollIntervalMs,
@@ -128,6 +142,7 @@ function scenarioSteps(config, bodies) {
           streamName: streams.latency,
           shardId: shardIds.latency[0],
         });
+        result.latency = mergeRepetition(result.latency, one);
       },
     },
     {
@@ -135,17 +150,21 @@ function scenarioSteps(config, bodies) {
       label: 'GetRecords drain',
       applies: (definition) => definition.stores,
       run: async (server, definition, result, shardIds) => {
-        result.drain = await drainScenario(server, {
+        // The first repetition fills the shard; the later ones drain what it wrote.
+        const filled = result.drain?.recordCount;
+        const one = await drainScenario(server, {
           streamName: streams.drain,
           shardId: shardIds.drain[0],
-          recordCount: config.drainRecords[definition.key] ?? config.drainRecords.tributary,
+          recordCount: filled ?? config.drainRecords[definition.key] ?? config.drainRecords.tributary,
+          fillRecordCount: filled === undefined ? undefined : 0,
           recordsPerCall: config.recordsPerCall,
           bodies: bodies.drain,
           fillCallers: config.drainFillCallers,
           fillSecondsMax: config.drainFillSecondsMax,
           drainSecondsMax: config.drainSecondsMax,
-          repetitions: config.repetitions,
+          repetitions: 1,
         });
+        result.drain = mergeRepetition(result.drain, one);
       },
     },
   ];
@@ -164,22 +183,43 @@ async function createStreams(server, config) {
   }
 }
 
-async function measureSystem(definition, config, bodies) {
-  log(`${definition.label}: starting`);
-  const server = await definition.start();
-  const result = { label: definition.label, version: definition.version(), stores: definition.stores };
+/**
+ * Every selected system, measured one repetition at a time: all of them are started first (and
+ * stay idle while the others are measured), then each scenario runs its first repetition on every
+ * system, then its second on every system, and so on. This shared VM's speed drifts over minutes
+ * (the same build measured 48 k and 67 k PutRecords records/s five minutes apart), and measuring a
+ * system's three repetitions back to back would fold that drift into the ratios between systems.
+ */
+async function measureSystems(definitions, config, bodies) {
+  const running = [];
   try {
-    const shardIds = definition.stores ? await createStreams(server, config) : {};
-    for (const step of scenarioSteps(config, bodies)) {
-      if (!config.scenarios.includes(step.scenario) || !(step.applies?.(definition) ?? true)) continue;
-      log(`${definition.label}: ${step.label}`);
-      await step.run(server, definition, result, shardIds);
+    for (const definition of definitions) {
+      log(`${definition.label}: starting`);
+      const server = await definition.start();
+      const result = { label: definition.label, version: definition.version(), stores: definition.stores };
+      running.push({ definition, server, result, shardIds: {} });
+      if (definition.stores) running.at(-1).shardIds = await createStreams(server, config);
     }
-    result.sessionPeakRssMB = peakRssMB(server.pid);
+    for (const step of scenarioSteps(config, bodies)) {
+      if (!config.scenarios.includes(step.scenario)) continue;
+      const systems = running.filter(({ definition }) => step.applies?.(definition) ?? true);
+      for (let repetition = 0; repetition < config.repetitions; repetition++) {
+        await waitForQuiet(config);
+        for (const { definition, server, result, shardIds } of systems) {
+          log(`${definition.label}: ${step.label} (${repetition + 1} of ${config.repetitions})`);
+          await step.run(server, definition, result, shardIds, repetition);
+        }
+      }
+    }
+    const results = {};
+    for (const { definition, server, result } of running) {
+      result.sessionPeakRssMB = peakRssMB(server.pid);
+      results[definition.key] = result;
+    }
+    return results;
   } finally {
-    await server.stop();
+    for (const { server } of running) await server.stop();
   }
-  return result;
 }
 
 /** Waits (bounded) until unrelated processes use less than quietOtherCoresMax cores, sampled over 1 s. */
@@ -207,13 +247,9 @@ async function main() {
   const machine = describeMachine();
   log('building request bodies');
   const bodies = buildBodies(config);
-  const systems = {};
   const perSystemScenarios = config.scenarios.filter((name) => !['volume', 'fanout', 'producer'].includes(name));
-  for (const definition of systemDefinitions) {
-    if (!config.systems.includes(definition.key) || perSystemScenarios.length === 0) continue;
-    await waitForQuiet(config);
-    systems[definition.key] = await measureSystem(definition, config, bodies);
-  }
+  const selected = systemDefinitions.filter((definition) => config.systems.includes(definition.key));
+  const systems = perSystemScenarios.length === 0 ? {} : await measureSystems(selected, config, bodies);
   let volume = null;
   if (config.volumeGigabytes > 0 && config.systems.includes('tributary-fsync') && config.scenarios.includes('volume')) {
     await waitForQuiet(config);

@@ -104,7 +104,10 @@ export async function putReadLatencyScenario(server, options) {
   const consumer = new KinesisClient(server.url, { connections: 1 });
   try {
     const runs = [];
-    for (let repetition = 0; repetition < options.repetitions; repetition++) {
+    // firstRepetition: the run interleaves systems one repetition at a time (bench/run.mjs); each
+    // repetition writes its own partition keys.
+    const first = options.firstRepetition ?? 0;
+    for (let repetition = first; repetition < first + options.repetitions; repetition++) {
       runs.push(await measureOnce(producer, consumer, options, repetition));
     }
     return { runs };
