@@ -68,4 +68,42 @@ describe('releasing a read piece by piece', () => {
     assert.equal(readChunks.freeBytes, Math.min(restBytes, 16 * 1024 * 1024));
     drainPool();
   });
+
+  test('a chunk whose plain records surround a sealed batch stays until its last plain record', async (t) => {
+    const store = new SegmentLogStore({ fileSystem: memoryFileSystem(), directory: '/data/log', durability: 'fsync' });
+    t.after(() => store.close());
+    const shard = await store.openShard(address);
+    const key = { id: 7, key: Buffer.alloc(32, 9) };
+    // Plain, sealed, plain, plain: ~2 MB, so they share the read's chunks; the sealed batch's
+    // records are opened into a buffer of their own.
+    await shard.append(batch(0));
+    await shard.append(batch(batchRecords), { encryption: key });
+    await shard.append(batch(2 * batchRecords));
+    await shard.append(batch(3 * batchRecords));
+    drainPool();
+    const { records, releaseBefore } = await shard.read(
+      0,
+      { recordCountMax: 10_000, bytesMax: 10 * 1024 * 1024 },
+      { dataKey: () => key.key },
+    );
+    assert.ok(releaseBefore);
+    const firstChunk = (records[0] as LogRecord).data.buffer;
+    const afterSealed = 2 * batchRecords;
+    assert.equal(
+      (records[afterSealed] as LogRecord).data.buffer,
+      firstChunk,
+      'plain records on both sides share a chunk',
+    );
+    assert.notEqual((records[batchRecords] as LogRecord).data.buffer, firstChunk, 'the sealed records do not');
+    const expected = records.slice(afterSealed).map((record) => Buffer.from(record.data));
+    // Past the sealed batch's first record: the chunk still holds records to come.
+    releaseBefore(batchRecords + 1);
+    assert.equal(readChunks.freeBytes, 0);
+    readChunks.take(1024 * 1024).fill(0xee);
+    records.slice(afterSealed).forEach((record, index) => {
+      assert.ok(record.data.equals(expected[index] as Buffer), `record ${afterSealed + index} untouched`);
+    });
+    releaseBefore(records.length);
+    drainPool();
+  });
 });

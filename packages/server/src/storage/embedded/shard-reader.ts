@@ -81,21 +81,29 @@ export async function readRecords(
 }
 
 /**
- * ReadResult.releaseBefore: hands back the chunks that hold only records before `count`. A
- * chunk's records are consecutive (chunks are read in file order and never shared between
- * reads), so every chunk below `count` is done except the one the record at `count` is in.
+ * ReadResult.releaseBefore: hands back the chunks whose last record comes before `count`. A chunk's
+ * records are not always consecutive: a sealed batch between two plain ones of the same chunk is
+ * opened into a buffer of its own, so the plain records around it share the chunk. Each chunk is
+ * therefore known by the index of its last record (worked out on the first call, so reads whose
+ * caller never releases early pay nothing).
  */
 function chunkReleaser(records: readonly LogRecord[]): (count: number) => void {
-  let releasedBefore = 0;
+  let byLastRecord: { readonly view: Buffer; readonly lastIndex: number }[] | undefined;
+  let next = 0;
   return (count) => {
-    const end = Math.min(count, records.length);
-    const inUse = records[end]?.data.buffer;
+    if (byLastRecord === undefined) {
+      const lastIndexOf = new Map<ArrayBufferLike, number>();
+      records.forEach((record, index) => {
+        lastIndexOf.set(record.data.buffer, index);
+      });
+      byLastRecord = [...lastIndexOf.values()]
+        .sort((a, b) => a - b)
+        .map((lastIndex) => ({ view: (records[lastIndex] as LogRecord).data, lastIndex }));
+    }
     const done: Buffer[] = [];
-    while (releasedBefore < end) {
-      const data = (records[releasedBefore] as LogRecord).data;
-      if (data.buffer === inUse) break;
-      done.push(data);
-      releasedBefore += 1;
+    while (next < byLastRecord.length && (byLastRecord[next] as { lastIndex: number }).lastIndex < count) {
+      done.push((byLastRecord[next] as { view: Buffer }).view);
+      next += 1;
     }
     readChunks.give(done);
   };
