@@ -4,7 +4,7 @@
  * SplitShard in the middle of a run refreshing the shard map without losing anything.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SplitShardCommand } from '@aws-sdk/client-kinesis';
 import { deaggregate, effectiveHashKey, Producer, type PutResult } from '../index.js';
 import {
@@ -12,9 +12,8 @@ import {
   readStream,
   type StoredRecord,
   seededRandom,
-  startTestServer,
-  type TestServer,
   text,
+  useTestServer,
   waitFor,
 } from './test-support.js';
 
@@ -56,18 +55,12 @@ function assertPerKeyOrder(records: readonly ReadBack[]): void {
 }
 
 describe('Producer with aggregation', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const server = useTestServer();
 
   test('packs user records into far fewer Kinesis records; de-aggregating the stream gives every one back, in per-key order', async () => {
-    await createStream(server.kinesis, 'aggregated', 4);
+    await createStream(server().kinesis, 'aggregated', 4);
     const producer = new Producer({
-      kinesis: server.kinesis,
+      kinesis: server().kinesis,
       streamName: 'aggregated',
       aggregation: true,
       ordering: 'per-key',
@@ -87,7 +80,7 @@ describe('Producer with aggregation', () => {
     assert.ok(metrics.kinesisRecordsPut * 10 < count, `${metrics.kinesisRecordsPut} Kinesis records for ${count}`);
     assert.ok(metrics.aggregationRatio > 10);
 
-    const stored = await readStream(server.kinesis, 'aggregated');
+    const stored = await readStream(server().kinesis, 'aggregated');
     assert.equal(stored.length, metrics.kinesisRecordsPut);
     const users = userRecordsOf(stored);
     assert.equal(users.length, count);
@@ -101,9 +94,9 @@ describe('Producer with aggregation', () => {
   });
 
   test('a record too big to aggregate goes alone, beside aggregates', async () => {
-    await createStream(server.kinesis, 'mixed', 1);
+    await createStream(server().kinesis, 'mixed', 1);
     const producer = new Producer({
-      kinesis: server.kinesis,
+      kinesis: server().kinesis,
       streamName: 'mixed',
       aggregation: true,
       lingerMs: 600_000,
@@ -117,27 +110,21 @@ describe('Producer with aggregation', () => {
     await producer.close();
     assert.equal(bigResult?.subSequenceNumber, undefined);
     assert.ok(smallResults.every((result) => result.subSequenceNumber !== undefined));
-    const stored = await readStream(server.kinesis, 'mixed');
+    const stored = await readStream(server().kinesis, 'mixed');
     assert.equal(stored.length, 2);
     assert.equal(userRecordsOf(stored).length, 21);
   });
 });
 
 describe('Producer through resharding', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const server = useTestServer();
 
   for (const aggregation of [false, true]) {
     test(`a SplitShard mid-run refreshes the shard map and loses nothing (aggregation ${aggregation ? 'on' : 'off'})`, async () => {
       const stream = `reshard-${aggregation}`;
-      await createStream(server.kinesis, stream, 2);
+      await createStream(server().kinesis, stream, 2);
       const producer = new Producer({
-        kinesis: server.kinesis,
+        kinesis: server().kinesis,
         streamName: stream,
         aggregation,
         ordering: 'per-key',
@@ -160,7 +147,7 @@ describe('Producer through resharding', () => {
         if (index === 1_000) {
           await waitFor(() => acknowledged >= 500, '500 acknowledged before the split');
           // Split shard 0 at a quarter of the hash-key space: both halves get records.
-          split = server.kinesis.send(
+          split = server().kinesis.send(
             new SplitShardCommand({
               StreamName: stream,
               ShardToSplit: 'shardId-000000000000',
@@ -180,7 +167,7 @@ describe('Producer through resharding', () => {
         shardsUsed.has('shardId-000000000002') && shardsUsed.has('shardId-000000000003'),
         [...shardsUsed].join(),
       );
-      const users = userRecordsOf(await readStream(server.kinesis, stream));
+      const users = userRecordsOf(await readStream(server().kinesis, stream));
       assert.deepEqual(
         users.map((user) => user.data).sort(),
         Array.from({ length: count }, (_, index) => `record ${index}`).sort(),

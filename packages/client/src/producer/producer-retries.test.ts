@@ -4,16 +4,15 @@
  * hot shard throttled by AWS-rate limits not stalling the other shards.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Producer, RecordFailedError } from '../index.js';
 import {
   createStream,
   failSomePutRecords,
   readStream,
   seededRandom,
-  startTestServer,
-  type TestServer,
   text,
+  useTestServer,
   waitFor,
   watchPutRecords,
 } from './test-support.js';
@@ -22,17 +21,11 @@ const fastRetry = { baseMs: 5, capMs: 50, maxAttempts: 30 };
 const hashKeyMax = (1n << 128n) - 1n;
 
 describe('Producer retries', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const server = useTestServer();
 
   test('a partial failure retries only the failed records (the answer is rewritten by an SDK middleware)', async () => {
-    await createStream(server.kinesis, 'partial', 2);
-    const kinesis = server.client();
+    await createStream(server().kinesis, 'partial', 2);
+    const kinesis = server().client();
     // Added first, the watcher sees the calls as the producer makes them.
     const calls = watchPutRecords(kinesis);
     // Entries 1 and 3 of the first call are withheld from the server and answered as throttled.
@@ -60,7 +53,7 @@ describe('Producer retries', () => {
       [sent[0]?.[1], sent[0]?.[3]].sort(),
       'the retry calls carry exactly the failed records',
     );
-    const stored = (await readStream(server.kinesis, 'partial')).map((record) => text(record.data)).sort();
+    const stored = (await readStream(server().kinesis, 'partial')).map((record) => text(record.data)).sort();
     assert.deepEqual(stored, Array.from({ length: 10 }, (_, index) => `r${index}`).sort());
     const metrics = producer.metrics();
     assert.equal(metrics.retries, 2);
@@ -68,8 +61,8 @@ describe('Producer retries', () => {
   });
 
   test('a whole-call server error is retried; a validation error fails the records with it', async () => {
-    await createStream(server.kinesis, 'whole', 1);
-    const kinesis = server.client();
+    await createStream(server().kinesis, 'whole', 1);
+    const kinesis = server().client();
     let calls = 0;
     // Rewritten: the first call fails with a 503 before reaching the server.
     kinesis.middlewareStack.add(
@@ -96,10 +89,10 @@ describe('Producer retries', () => {
       producer.put({ partitionKey: 'b', data: 'two' }),
     ]);
     await producer.close();
-    assert.equal((await readStream(server.kinesis, 'whole')).length, 2);
+    assert.equal((await readStream(server().kinesis, 'whole')).length, 2);
     assert.equal(producer.metrics().putRecordsCallsFailed, 1);
 
-    const rejecting = server.client();
+    const rejecting = server().client();
     rejecting.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'PutRecordsCommand')
@@ -123,8 +116,8 @@ describe('Producer retries', () => {
   });
 
   test('a record failing every attempt rejects after maxAttempts', async () => {
-    await createStream(server.kinesis, 'exhausted', 1);
-    const kinesis = server.client();
+    await createStream(server().kinesis, 'exhausted', 1);
+    const kinesis = server().client();
     failSomePutRecords(kinesis, () => true, 'InternalFailure');
     const producer = new Producer({
       kinesis,
@@ -145,18 +138,12 @@ describe('Producer retries', () => {
 });
 
 describe('Producer per-key ordering under injected throttling', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer(['--inject-throttle-rate', '0.3']);
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const server = useTestServer(['--inject-throttle-rate', '0.3']);
 
   test('every record arrives once, and each key’s records in put order', async () => {
-    await createStream(server.kinesis, 'ordered', 3);
+    await createStream(server().kinesis, 'ordered', 3);
     const producer = new Producer({
-      kinesis: server.kinesis,
+      kinesis: server().kinesis,
       streamName: 'ordered',
       lingerMs: 2,
       ordering: 'per-key',
@@ -172,7 +159,7 @@ describe('Producer per-key ordering under injected throttling', () => {
     );
     await producer.close();
     assert.ok(producer.metrics().retries > 50, `retries: ${producer.metrics().retries}`);
-    const stored = await readStream(server.kinesis, 'ordered');
+    const stored = await readStream(server().kinesis, 'ordered');
     assert.equal(stored.length, count);
     const perKey = new Map<string, number[]>();
     for (const record of stored) {
@@ -191,18 +178,12 @@ describe('Producer per-key ordering under injected throttling', () => {
 });
 
 describe('Producer with a hot, throttled shard', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer(['--throughput-limits', 'aws']);
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const server = useTestServer(['--throughput-limits', 'aws']);
 
   test('records for other shards are acknowledged while the hot shard is still throttled', async () => {
-    await createStream(server.kinesis, 'hot', 2);
+    await createStream(server().kinesis, 'hot', 2);
     const producer = new Producer({
-      kinesis: server.kinesis,
+      kinesis: server().kinesis,
       streamName: 'hot',
       lingerMs: 5,
       retry: { baseMs: 50, capMs: 500, maxAttempts: 100 },
@@ -233,6 +214,6 @@ describe('Producer with a hot, throttled shard', () => {
     const hotResults = await Promise.all(hot);
     await producer.close();
     assert.ok(hotResults.every((result) => result.shardId === 'shardId-000000000000'));
-    assert.equal((await readStream(server.kinesis, 'hot')).length, hotCount + 100);
+    assert.equal((await readStream(server().kinesis, 'hot')).length, hotCount + 100);
   });
 });

@@ -3,32 +3,18 @@
  * read-back, batching by count, size and linger time, back-pressure, validation and closing.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { Producer, type ProducerMetrics, type PutResult, RecordFailedError, RecordValidationError } from '../index.js';
-import {
-  createStream,
-  readStream,
-  startTestServer,
-  type TestServer,
-  text,
-  waitFor,
-  watchPutRecords,
-} from './test-support.js';
+import { createStream, readStream, text, useTestServer, waitFor, watchPutRecords } from './test-support.js';
 
 const encoder = new TextEncoder();
 
 describe('Producer', () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const server = useTestServer();
 
   test('acknowledges every record once, and the stream holds exactly those records at the acknowledged positions', async () => {
-    await createStream(server.kinesis, 'all', 4);
-    const producer = new Producer({ kinesis: server.kinesis, streamName: 'all', lingerMs: 5 });
+    await createStream(server().kinesis, 'all', 4);
+    const producer = new Producer({ kinesis: server().kinesis, streamName: 'all', lingerMs: 5 });
     const count = 2_000;
     const results = await Promise.all(
       Array.from({ length: count }, (_, index) =>
@@ -39,7 +25,7 @@ describe('Producer', () => {
     const positions = results.map((result) => `${result.shardId}/${result.sequenceNumber}`);
     assert.equal(new Set(positions).size, count, 'every acknowledgement names its own position');
     assert.ok(results.every((result) => result.subSequenceNumber === undefined));
-    const stored = await readStream(server.kinesis, 'all');
+    const stored = await readStream(server().kinesis, 'all');
     assert.equal(stored.length, count);
     const byPosition = new Map(stored.map((record) => [`${record.shardId}/${record.sequenceNumber}`, record]));
     results.forEach((result, index) => {
@@ -57,8 +43,8 @@ describe('Producer', () => {
   });
 
   test('a full batch of 500 records goes at once; the rest waits for the linger time or a flush', async () => {
-    await createStream(server.kinesis, 'count', 2);
-    const kinesis = server.client();
+    await createStream(server().kinesis, 'count', 2);
+    const kinesis = server().client();
     const calls = watchPutRecords(kinesis);
     const producer = new Producer({ kinesis, streamName: 'count', lingerMs: 600_000 });
     let acknowledged = 0;
@@ -81,8 +67,8 @@ describe('Producer', () => {
   });
 
   test('a request never carries more than 5 MiB, partition keys counted', async () => {
-    await createStream(server.kinesis, 'size', 2);
-    const kinesis = server.client();
+    await createStream(server().kinesis, 'size', 2);
+    const kinesis = server().client();
     const calls = watchPutRecords(kinesis);
     const producer = new Producer({ kinesis, streamName: 'size', lingerMs: 600_000 });
     const data = new Uint8Array(200 * 1024 - 10).fill(65);
@@ -111,8 +97,8 @@ describe('Producer', () => {
   });
 
   test('records put together wait for the linger time and go in one request', async () => {
-    await createStream(server.kinesis, 'linger', 1);
-    const kinesis = server.client();
+    await createStream(server().kinesis, 'linger', 1);
+    const kinesis = server().client();
     const calls = watchPutRecords(kinesis);
     const lingerMs = 300;
     const producer = new Producer({ kinesis, streamName: 'linger', lingerMs });
@@ -128,9 +114,9 @@ describe('Producer', () => {
   });
 
   test('back-pressure: buffered bytes never exceed maxBufferedBytes, and put waits for room instead', async () => {
-    await createStream(server.kinesis, 'pressure', 2);
+    await createStream(server().kinesis, 'pressure', 2);
     const maxBufferedBytes = 64 * 1024;
-    const producer = new Producer({ kinesis: server.kinesis, streamName: 'pressure', lingerMs: 2, maxBufferedBytes });
+    const producer = new Producer({ kinesis: server().kinesis, streamName: 'pressure', lingerMs: 2, maxBufferedBytes });
     const data = new Uint8Array(1000).fill(1);
     const results: Promise<PutResult>[] = [];
     let sawWaiting = false;
@@ -150,13 +136,13 @@ describe('Producer', () => {
     assert.ok(metrics.bufferedBytesMax <= maxBufferedBytes, `max buffered ${metrics.bufferedBytesMax}`);
     assert.ok(metrics.bufferedBytesMax > maxBufferedBytes / 2, 'the budget was actually used');
     assert.equal(metrics.userRecordsPut, 3_500);
-    assert.equal((await readStream(server.kinesis, 'pressure')).length, 3_500);
+    assert.equal((await readStream(server().kinesis, 'pressure')).length, 3_500);
   });
 
   test('back-pressure by record count', async () => {
-    await createStream(server.kinesis, 'pressure-count', 1);
+    await createStream(server().kinesis, 'pressure-count', 1);
     const producer = new Producer({
-      kinesis: server.kinesis,
+      kinesis: server().kinesis,
       streamName: 'pressure-count',
       lingerMs: 1,
       maxBufferedRecords: 100,
@@ -169,8 +155,8 @@ describe('Producer', () => {
   });
 
   test('invalid records are refused at put with RecordValidationError, the rest still go', async () => {
-    await createStream(server.kinesis, 'invalid', 1);
-    const producer = new Producer({ kinesis: server.kinesis, streamName: 'invalid' });
+    await createStream(server().kinesis, 'invalid', 1);
+    const producer = new Producer({ kinesis: server().kinesis, streamName: 'invalid' });
     await assert.rejects(producer.put({ partitionKey: '', data: 'x' }), RecordValidationError);
     await assert.rejects(producer.put({ partitionKey: 'k'.repeat(257), data: 'x' }), RecordValidationError);
     await assert.rejects(producer.put({ partitionKey: 'k', data: new Uint8Array(1_048_576) }), /exceeds 1048576/);
@@ -186,7 +172,7 @@ describe('Producer', () => {
   });
 
   test('a stream that does not exist fails the records with ResourceNotFoundException', async () => {
-    const producer = new Producer({ kinesis: server.kinesis, streamName: 'no-such-stream' });
+    const producer = new Producer({ kinesis: server().kinesis, streamName: 'no-such-stream' });
     await assert.rejects(producer.put({ partitionKey: 'k', data: encoder.encode('x') }), (error: unknown) => {
       assert.ok(error instanceof RecordFailedError);
       assert.equal(error.errorCode, 'ResourceNotFoundException');
@@ -196,10 +182,10 @@ describe('Producer', () => {
   });
 
   test('onMetrics receives the metrics periodically', async () => {
-    await createStream(server.kinesis, 'reported', 1);
+    await createStream(server().kinesis, 'reported', 1);
     const reports: ProducerMetrics[] = [];
     const producer = new Producer({
-      kinesis: server.kinesis,
+      kinesis: server().kinesis,
       streamName: 'reported',
       lingerMs: 1,
       onMetrics: (metrics) => reports.push(metrics),
@@ -214,20 +200,20 @@ describe('Producer', () => {
   });
 
   test('lists the shards again every shardMapRefreshMs', async () => {
-    await createStream(server.kinesis, 'refreshed', 1);
-    const producer = new Producer({ kinesis: server.kinesis, streamName: 'refreshed', shardMapRefreshMs: 20 });
+    await createStream(server().kinesis, 'refreshed', 1);
+    const producer = new Producer({ kinesis: server().kinesis, streamName: 'refreshed', shardMapRefreshMs: 20 });
     await producer.put({ partitionKey: 'k', data: 'x' });
     await waitFor(() => producer.metrics().shardMapRefreshes >= 3, 'three listings');
     await producer.close();
   });
 
   test('works by stream ARN', async () => {
-    await createStream(server.kinesis, 'by-arn', 1);
+    await createStream(server().kinesis, 'by-arn', 1);
     const arn = `arn:aws:kinesis:us-east-1:000000000000:stream/by-arn`;
-    const producer = new Producer({ kinesis: server.kinesis, streamARN: arn });
+    const producer = new Producer({ kinesis: server().kinesis, streamARN: arn });
     const result = await producer.put({ partitionKey: 'k', data: 'via arn' }).catch((error: Error) => error);
     await producer.close();
     if (result instanceof Error) assert.fail(`put by ARN failed: ${result.message}`);
-    assert.equal((await readStream(server.kinesis, 'by-arn')).length, 1);
+    assert.equal((await readStream(server().kinesis, 'by-arn')).length, 1);
   });
 });

@@ -3,10 +3,10 @@
  * back with GetRecords, and SDK middleware that watches (or, where a test says so, rewrites)
  * PutRecords calls.
  */
+
+import { after, before } from 'node:test';
 import {
   type _Record,
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
@@ -16,6 +16,12 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { kinesisClient } from '@tributary/server/dist/testing/clients.js';
 import { type ServerProcess, startServerProcess } from '@tributary/server/dist/testing/server-process.js';
+import { createActiveStream } from '@tributary/server/dist/testing/streams.js';
+
+/** Deterministic backoff jitter (mulberry32), the server tests' own source. */
+export { seededRandom } from '@tributary/server/dist/testing/random.js';
+/** Bounded waits for a condition that events make true. */
+export { waitFor } from '../testing/consumer-harness.js';
 
 export interface TestServer {
   readonly server: ServerProcess;
@@ -23,6 +29,24 @@ export interface TestServer {
   /** A client of its own, for a test that adds middleware. */
   client(): KinesisClient;
   stop(): Promise<void>;
+}
+
+/**
+ * One in-memory server for the tests of a file (started before them, stopped after): returns an
+ * accessor, since the server exists only once the `before` hook has run.
+ */
+export function useTestServer(args: string[] = []): () => TestServer {
+  let server: TestServer | undefined;
+  before(async () => {
+    server = await startTestServer(args);
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error('the test server is not started yet');
+    return server;
+  };
 }
 
 export async function startTestServer(args: string[] = []): Promise<TestServer> {
@@ -43,25 +67,9 @@ export async function startTestServer(args: string[] = []): Promise<TestServer> 
   };
 }
 
-/** Bounded wait for a condition that events make true; fails with the message. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  message: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-export async function createStream(kinesis: KinesisClient, name: string, shardCount: number): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shardCount }));
-  await waitFor(async () => {
-    const summary = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    return summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE';
-  }, `stream ${name} ACTIVE`);
+/** Creates a stream and waits (bounded) until it is ACTIVE. */
+export function createStream(kinesis: KinesisClient, name: string, shardCount: number): Promise<void> {
+  return createActiveStream(kinesis, name, shardCount);
 }
 
 export interface StoredRecord {
@@ -191,15 +199,3 @@ export function failSomePutRecords(
 }
 
 export const text = (bytes: Uint8Array): string => Buffer.from(bytes).toString('utf8');
-
-/** A deterministic random source (mulberry32) for backoff jitter. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
