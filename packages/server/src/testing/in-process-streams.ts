@@ -3,6 +3,8 @@
  * moves by hand, for behaviour that depends on time (the on-demand scaler, throughput limits)
  * without waiting and without timing-sensitive assertions.
  */
+import assert from 'node:assert/strict';
+import { type EventStreamOutput, isEventStreamOutput, type StreamEvent } from '../protocol/event-stream.js';
 import type { StreamsConfig } from '../services/streams/context.js';
 import { createStreamsService, type StreamsService } from '../services/streams/service.js';
 import { createStreamsStorage } from '../storage/embedded/open.js';
@@ -88,6 +90,36 @@ export function inProcessLineageCalls(streams: InProcessStreams, streamName: str
         childShardIds: children?.map((child) => child.ShardId),
         millisBehindLatest: answer.MillisBehindLatest as number,
       };
+    },
+  };
+}
+
+/** A SubscribeToShard of the in-process service, pulled event by event. */
+export interface InProcessSubscription {
+  next(): Promise<IteratorResult<StreamEvent>>;
+  /** Aborts the call (the client went away) and ends the iteration. */
+  stop(): Promise<void>;
+}
+
+export async function subscribeInProcess(
+  streams: InProcessStreams,
+  consumerArn: string,
+  startingPosition: Record<string, unknown>,
+  shardId = 'shardId-000000000000',
+): Promise<InProcessSubscription> {
+  const controller = new AbortController();
+  const output = await streams.service.invoke(
+    'SubscribeToShard',
+    { ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: startingPosition },
+    { signal: controller.signal },
+  );
+  assert.ok(isEventStreamOutput(output), 'SubscribeToShard answers with an event stream');
+  const iterator = (output as EventStreamOutput).events[Symbol.asyncIterator]();
+  return {
+    next: () => iterator.next(),
+    stop: async () => {
+      controller.abort();
+      await iterator.return?.();
     },
   };
 }

@@ -5,9 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type EventStreamOutput, isEventStreamOutput, type StreamEvent } from '../../protocol/event-stream.js';
+import type { EventStreamOutput, StreamEvent } from '../../protocol/event-stream.js';
 import { ServiceError } from '../../protocol/service-error.js';
-import { type InProcessStreams, startInProcessStreams } from '../../testing/in-process-streams.js';
+import {
+  type InProcessStreams,
+  type InProcessSubscription,
+  startInProcessStreams,
+  subscribeInProcess,
+} from '../../testing/in-process-streams.js';
 import { fanOutDefaults, subscriptionEventBytesMax } from './fan-out-config.js';
 
 const lifetimeMs = fanOutDefaults.subscriptionLifetimeMs;
@@ -44,31 +49,10 @@ async function streamWithConsumer(name: string, consumerName = 'reader'): Promis
   throw new Error(`consumer ${consumerName} did not become ACTIVE`);
 }
 
-interface Events {
-  next(): Promise<IteratorResult<StreamEvent>>;
-  stop(): Promise<void>;
-}
+type Events = InProcessSubscription;
 
-async function subscribe(
-  consumerArn: string,
-  startingPosition: Record<string, unknown>,
-  shardId = 'shardId-000000000000',
-): Promise<Events> {
-  const controller = new AbortController();
-  const output = await streams.service.invoke(
-    'SubscribeToShard',
-    { ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: startingPosition },
-    { signal: controller.signal },
-  );
-  assert.ok(isEventStreamOutput(output), 'SubscribeToShard answers with an event stream');
-  const iterator = (output as EventStreamOutput).events[Symbol.asyncIterator]();
-  return {
-    next: () => iterator.next(),
-    stop: async () => {
-      controller.abort();
-      await iterator.return?.();
-    },
-  };
+function subscribe(consumerArn: string, startingPosition: Record<string, unknown>, shardId?: string): Promise<Events> {
+  return subscribeInProcess(streams, consumerArn, startingPosition, shardId);
 }
 
 function body(result: IteratorResult<StreamEvent>): Record<string, unknown> {

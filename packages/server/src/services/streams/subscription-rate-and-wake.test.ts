@@ -6,9 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type EventStreamOutput, isEventStreamOutput, type StreamEvent } from '../../protocol/event-stream.js';
 import { ServiceError } from '../../protocol/service-error.js';
-import { type InProcessStreams, startInProcessStreams } from '../../testing/in-process-streams.js';
+import {
+  type InProcessStreams,
+  type InProcessSubscription,
+  startInProcessStreams,
+  subscribeInProcess,
+} from '../../testing/in-process-streams.js';
 import { fanOutDefaults } from './fan-out-config.js';
 
 /** Far beyond every bounded wait below: an event that comes only with the heartbeat fails the test. */
@@ -41,27 +45,10 @@ async function streamWithConsumer(name: string): Promise<string> {
   throw new Error('the consumer did not become ACTIVE');
 }
 
-interface Events {
-  next(): Promise<IteratorResult<StreamEvent>>;
-  stop(): Promise<void>;
-}
+type Events = InProcessSubscription;
 
-async function subscribe(consumerArn: string, startingPosition: Record<string, unknown>): Promise<Events> {
-  const controller = new AbortController();
-  const output = await streams.service.invoke(
-    'SubscribeToShard',
-    { ConsumerARN: consumerArn, ShardId: 'shardId-000000000000', StartingPosition: startingPosition },
-    { signal: controller.signal },
-  );
-  assert.ok(isEventStreamOutput(output), 'SubscribeToShard answers with an event stream');
-  const iterator = (output as EventStreamOutput).events[Symbol.asyncIterator]();
-  return {
-    next: () => iterator.next(),
-    stop: async () => {
-      controller.abort();
-      await iterator.return?.();
-    },
-  };
+function subscribe(consumerArn: string, startingPosition: Record<string, unknown>): Promise<Events> {
+  return subscribeInProcess(streams, consumerArn, startingPosition);
 }
 
 /** The next event, or a failure naming what did not arrive within `promptMs` of real time. */
